@@ -1,0 +1,177 @@
+"""Actions: what a client asks the server to do.
+
+An action class has a wire name and an ``execute`` method that yields events::
+
+    class Echo(metaclass=ActionRegistryMeta, name="echo"):
+        async def execute(self, payload: EchoPayload, context: ActionContext) -> AsyncIterator[Echoed]:
+            yield Echoed(recipient="websocket", recipient_id=context.websocket_id, payload=...)
+
+The first parameter of ``execute`` decides what the handler receives:
+
+- a pydantic model (``EchoPayload`` above): the frame's ``payload``, already validated against it
+  (invalid payloads are answered with 422 before the handler runs). Generated code uses this form.
+- :class:`~beeflow_websocket.core.payloads.WebSocketActionPayload`, or no annotation: the whole
+  frame, with ``payload`` as a dict, as in 0.3.0.
+
+Set ``payload_model`` on the class to choose explicitly. A subclass without ``name=`` inherits
+its base's name and replaces it in the registry: that is how a generated stub gets implemented.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from .payloads import WebSocketActionPayload
+from .registry import Registry
+
+__all__ = ["ActionContext", "ActionRegistryMeta", "ActionResult", "UserId"]
+
+#: A user's primary key: integer, string or UUID.
+UserId = int | str | UUID
+
+ActionResult = AsyncIterator[Any] | Awaitable[Iterable[Any] | None]
+
+
+class _Member(Protocol):
+    @property
+    def groups(self) -> frozenset[str]: ...
+
+    async def join_group(self, group: str) -> None: ...
+    async def leave_group(self, group: str) -> None: ...
+
+
+class ActionContext:
+    """Who sent the action being handled, and what the handler may do with the connection."""
+
+    __slots__ = ("_member", "action", "msg_id", "req_id", "user_id", "websocket_id")
+
+    def __init__(
+        self,
+        websocket_id: str,
+        user_id: UserId | None = None,
+        *,
+        req_id: str | None = None,
+        msg_id: str | None = None,
+        action: str | None = None,
+        member: _Member | None = None,
+    ) -> None:
+        self.websocket_id = websocket_id
+        self.user_id = user_id
+        self.req_id = req_id
+        self.msg_id = msg_id
+        self.action = action
+        self._member = member
+
+    def __repr__(self) -> str:
+        return (
+            f"ActionContext(websocket_id={self.websocket_id!r}, user_id={self.user_id!r}, "
+            f"action={self.action!r}, req_id={self.req_id!r})"
+        )
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """Groups this connection has joined."""
+        return self._require_member().groups
+
+    async def join_group(self, group: str) -> None:
+        """Add this connection to ``group``; events to recipient ``group`` with that id reach it."""
+        await self._require_member().join_group(group)
+
+    async def leave_group(self, group: str) -> None:
+        """Remove this connection from ``group``."""
+        await self._require_member().leave_group(group)
+
+    def _require_member(self) -> _Member:
+        if self._member is None:
+            raise RuntimeError("this ActionContext is not attached to a connection")
+        return self._member
+
+
+class ActionRegistryMeta(type):
+    """Registers action classes under their wire name (``name=``) when they are defined."""
+
+    registry: ClassVar[Registry[type[Any]]] = Registry("action")
+
+    # Set on every registered action class.
+    action_name: str
+    payload_model: type[BaseModel] | None
+    streams_events: bool
+
+    def __new__(
+        mcs,
+        cls_name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        name: str | None = None,
+        builtin: bool = False,
+        **kwargs: Any,
+    ) -> ActionRegistryMeta:
+        cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if name is None:
+            name = getattr(cls, "action_name", None)
+            if name is None:
+                return cls
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{cls_name}: an action name must be a non-blank string")
+        execute = getattr(cls, "execute", None)
+        if execute is None or not callable(execute):
+            raise TypeError(f"{cls_name}: an action class needs an async execute(payload, context) method")
+        if not (inspect.isasyncgenfunction(execute) or inspect.iscoroutinefunction(execute)):
+            raise TypeError(f"{cls_name}.execute must be an async generator or a coroutine function")
+        cls.action_name = name
+        cls.payload_model = _payload_model(cls, namespace, execute)
+        cls.streams_events = inspect.isasyncgenfunction(execute)
+        mcs.registry.register(name, cls, builtin=builtin)
+        return cls
+
+    @classmethod
+    def get(cls, name: str) -> type[Any] | None:
+        """The action class registered under ``name``, or ``None``."""
+        return cls.registry.get(name)
+
+
+def _payload_model(cls: type[Any], namespace: dict[str, Any], execute: Any) -> type[BaseModel] | None:
+    if "payload_model" in namespace:
+        return _checked_model(cls, namespace["payload_model"])
+    if "execute" in namespace:
+        annotation = _first_parameter_annotation(cls, execute)
+        if annotation is not inspect.Parameter.empty:
+            return _checked_model(cls, annotation)
+    inherited: type[BaseModel] | None = getattr(cls, "payload_model", None)
+    return inherited
+
+
+def _checked_model(cls: type[Any], annotation: Any) -> type[BaseModel] | None:
+    if annotation is None or annotation is Any:
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return None if issubclass(annotation, WebSocketActionPayload) else annotation
+    raise TypeError(
+        f"{cls.__qualname__}.execute: the payload parameter must be annotated with a pydantic model "
+        f"or WebSocketActionPayload, not {annotation!r}"
+    )
+
+
+def _first_parameter_annotation(cls: type[Any], execute: Any) -> Any:
+    parameters = list(inspect.signature(execute).parameters.values())
+    if len(parameters) < 3:
+        raise TypeError(f"{cls.__qualname__}.execute must take (self, payload, context)")
+    parameter = parameters[1]
+    if parameter.annotation is inspect.Parameter.empty:
+        return inspect.Parameter.empty
+    module = sys.modules.get(cls.__module__)
+    try:
+        hints = typing.get_type_hints(execute, globalns=vars(module) if module else None)
+    except NameError as error:
+        raise TypeError(
+            f"{cls.__qualname__}.execute: cannot resolve the payload annotation ({error}); define the "
+            f"model before the action class or set payload_model on it"
+        ) from None
+    return hints.get(parameter.name, inspect.Parameter.empty)

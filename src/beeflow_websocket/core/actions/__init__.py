@@ -1,0 +1,5 @@
+"""Actions bundled with the runtime."""
+
+from .health import Health
+
+__all__ = ["Health"]

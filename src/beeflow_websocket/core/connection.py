@@ -1,0 +1,288 @@
+"""One client connection: the protocol's rules, with no I/O of its own.
+
+An adapter creates a :class:`Connection` through :meth:`Dispatcher.connect` with two callables,
+``send(text)`` and ``close(code, reason)``, then:
+
+1. calls :meth:`Connection.open` once the socket is accepted;
+2. passes every frame it reads to :meth:`Connection.receive` (text or bytes), and stops reading
+   when :attr:`Connection.closed` becomes true;
+3. calls :meth:`Connection.shutdown` when the socket is gone.
+
+Everything else (validation, problems, handlers, recipients, ``seq``, ``req_id``, completion,
+limits) happens here, so all adapters behave the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from .action_registry import ActionContext, UserId
+from .frames import FrameRejected, completion_frame, encode_event, event_frame, problem_frame
+from .hub import Delivery
+from .ids import new_msg_id
+from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, WebSocketProblem
+from .recipient_registry import Address, RecipientRegistryMeta
+
+if TYPE_CHECKING:
+    from .dispatcher import Dispatcher
+
+__all__ = ["CloseCallback", "Connection", "SendCallback"]
+
+logger = logging.getLogger("beeflow_websocket")
+
+SendCallback = Callable[[str], Awaitable[None]]
+CloseCallback = Callable[[int, str], Awaitable[None]]
+
+#: Close code for a frame over the size limit (RFC 6455: message too big).
+CLOSE_MESSAGE_TOO_BIG = 1009
+
+
+class _TransportGone(Exception):  # noqa: N818 - internal signal
+    """The adapter could not send: the socket is gone, so there is nobody left to answer."""
+
+
+class Connection:
+    """The protocol state of one WebSocket connection."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        websocket_id: str,
+        user_id: UserId | None,
+        send: SendCallback,
+        close: CloseCallback,
+        completion: bool,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._config = dispatcher.config
+        self._decoder = dispatcher.decoder
+        self._hub = dispatcher.hub
+        self._send = send
+        self._close = close
+        self.websocket_id = websocket_id
+        self.user_id = user_id
+        self.user_key = None if user_id is None else str(user_id)
+        self.completion = completion
+        self.closed = False
+        self._seq = 0
+        self._groups: set[str] = set()
+        self._write_lock = asyncio.Lock()
+        self._slots = (
+            asyncio.Semaphore(self._config.max_in_flight) if self._config.max_in_flight > 1 else None
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.websocket_id} user={self.user_id!r} seq={self._seq}>"
+
+    @property
+    def seq(self) -> int:
+        """Events this connection has received so far."""
+        return self._seq
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return frozenset(self._groups)
+
+    async def open(self) -> None:
+        """Make the connection reachable by user and group deliveries."""
+        await self._hub.attach(self)
+
+    async def shutdown(self) -> None:
+        """Forget the connection: leave its groups, detach from the hub, cancel running actions."""
+        self.closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._groups.clear()
+        await self._hub.detach(self)
+
+    async def join_group(self, group: str) -> None:
+        if group not in self._groups:
+            self._groups.add(group)
+            await self._hub.join(self, group)
+
+    async def leave_group(self, group: str) -> None:
+        if group in self._groups:
+            self._groups.discard(group)
+            await self._hub.leave(self, group)
+
+    async def receive(self, frame: str | bytes) -> None:
+        """Handle one frame from the client.
+
+        With ``max_in_flight`` 1 (the default) this returns when the action has finished, so actions
+        run one at a time in arrival order. With more, it returns once the action has started and
+        waits only while the limit is reached.
+        """
+        if self.closed:
+            return
+        if self._too_large(frame):
+            await self._refuse_too_large()
+            return
+        if self._slots is None:
+            await self._guarded(frame)
+            return
+        await self._slots.acquire()
+        task = asyncio.create_task(self._run_slot(frame))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait until every action started by :meth:`receive` has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """Send an event that another connection's action or the application addressed here."""
+        await self._write_event(delivery.tail, None)
+
+    def _too_large(self, frame: str | bytes) -> bool:
+        limit = self._config.max_message_size
+        size = len(frame)
+        if isinstance(frame, bytes) or size * 4 <= limit:
+            return size > limit
+        # A str of up to 4x the limit in characters: only its UTF-8 size can tell.
+        return size > limit or len(frame.encode("utf-8", "surrogatepass")) > limit
+
+    async def _refuse_too_large(self) -> None:
+        problem = MESSAGE_TOO_LARGE.problem(f"Frames are limited to {self._config.max_message_size} bytes.")
+        self.closed = True
+        try:
+            await self._write_problem(problem, None)
+            await self._close(CLOSE_MESSAGE_TOO_BIG, "message too big")
+        except _TransportGone:
+            pass
+
+    async def _run_slot(self, frame: str | bytes) -> None:
+        assert self._slots is not None
+        try:
+            await self._guarded(frame)
+        finally:
+            self._slots.release()
+
+    async def _guarded(self, frame: str | bytes) -> None:
+        try:
+            await self._handle(frame)
+        except _TransportGone:
+            self.closed = True
+            logger.debug("websocket %s is gone; stopped answering", self.websocket_id)
+
+    async def _handle(self, frame: str | bytes) -> None:
+        try:
+            message = self._decoder.decode(frame)
+        except FrameRejected as rejected:
+            await self._write_problem(rejected.problem, rejected.req_id)
+            return
+        action = message.__action_class__
+        req_id = message.req_id
+        context = ActionContext(
+            self.websocket_id,
+            self.user_id,
+            req_id=req_id,
+            msg_id=message.msg_id,
+            action=action.action_name,
+            member=self,
+        )
+        argument = message if action.payload_model is None else message.payload
+        delivered = 0
+        try:
+            if action.streams_events:
+                async for event in action().execute(argument, context):
+                    delivered += await self._emit(event, req_id)
+            else:
+                events = await action().execute(argument, context)
+                for event in events or ():
+                    delivered += await self._emit(event, req_id)
+        except (_TransportGone, asyncio.CancelledError):
+            raise
+        except WebSocketProblem as problem:
+            await self._write_problem(problem, req_id)
+            return
+        except Exception:
+            await self._write_problem(
+                INTERNAL_ERROR.problem(_INTERNAL_DETAIL), req_id, failed_action=action.action_name
+            )
+            return
+        if self.completion:
+            await self._write(
+                completion_frame(new_msg_id(), req_id, _json_text(action.action_name), delivered)
+            )
+
+    async def _emit(self, event: Any, req_id: str) -> int:
+        """Route one event; return 1 if this connection received it, else 0."""
+        encoded = encode_event(event)
+        resolver = RecipientRegistryMeta.resolver(event.recipient)
+        if resolver is None:
+            raise LookupError(f"event {encoded.name!r} names an unknown recipient {event.recipient!r}")
+        targets = resolver.resolve(event.recipient_id)
+        if inspect.isawaitable(targets):
+            targets = await targets
+        mine = 0
+        for target in targets:
+            address = target if isinstance(target, Address) else Address("websocket", target)
+            if address.kind == "websocket":
+                if address.key == self.websocket_id:
+                    await self._write_event(encoded.tail, req_id)
+                    mine = 1
+                else:
+                    await self._hub.deliver(Delivery(address, encoded.tail))
+                continue
+            exclude = None
+            if (address.kind == "user" and address.key == self.user_key) or (
+                address.kind == "group" and address.key in self._groups
+            ):
+                # This connection's copy goes straight out, ahead of the completion frame.
+                await self._write_event(encoded.tail, req_id)
+                mine = 1
+                exclude = self.websocket_id
+            await self._hub.deliver(Delivery(address, encoded.tail, exclude))
+        return mine
+
+    async def _write_event(self, tail: str, req_id: str | None) -> None:
+        async with self._write_lock:
+            self._seq += 1
+            frame = event_frame(new_msg_id(), req_id, self._seq, tail)
+            try:
+                await self._send(frame)
+            except Exception as error:
+                raise _TransportGone from error
+
+    async def _write(self, frame: str) -> None:
+        async with self._write_lock:
+            try:
+                await self._send(frame)
+            except Exception as error:
+                raise _TransportGone from error
+
+    async def _write_problem(
+        self, problem: WebSocketProblem, req_id: str | None, *, failed_action: str | None = None
+    ) -> None:
+        msg_id = new_msg_id()
+        if failed_action is not None:
+            logger.exception(
+                "action %r on websocket %s raised; answered 500 as urn:uuid:%s",
+                failed_action,
+                self.websocket_id,
+                msg_id,
+            )
+        await self._write(
+            problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=self._config.problem_type_base_url)
+        )
+
+
+_INTERNAL_DETAIL = "The server could not complete the action. The incident has been logged."
+_action_names: dict[str, str] = {}
+
+
+def _json_text(text: str) -> str:
+    encoded = _action_names.get(text)
+    if encoded is None:
+        encoded = _action_names[text] = json.dumps(text)
+    return encoded

@@ -1,0 +1,91 @@
+"""The dispatcher: configuration, decoding and the hub shared by the connections of an app.
+
+Adapters create one :class:`Dispatcher` per application and one :class:`Connection` per socket.
+Application code pushes events from anywhere (an HTTP view, a job) with :meth:`Dispatcher.push`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
+from . import events as _builtin_events  # noqa: F401 - registers the built-in events
+from .action_registry import UserId
+from .config import ProtocolConfig
+from .connection import CloseCallback, Connection, SendCallback
+from .event_registry import WebSocketEvent
+from .frames import ActionDecoder, encode_event
+from .hub import Delivery, Hub, LocalHub
+from .recipient_registry import Address, RecipientRegistryMeta
+
+__all__ = ["Dispatcher"]
+
+
+class Dispatcher:
+    """Shared state of the connections of one application."""
+
+    def __init__(self, config: ProtocolConfig | None = None, *, hub: Hub | None = None) -> None:
+        self.config = config or ProtocolConfig()
+        self.hub: Hub = hub if hub is not None else LocalHub()
+        self.decoder = ActionDecoder()
+
+    def connection(
+        self,
+        *,
+        send: SendCallback,
+        close: CloseCallback,
+        user_id: UserId | None = None,
+        websocket_id: str | None = None,
+        completion: bool = False,
+    ) -> Connection:
+        """A new connection; call :meth:`Connection.open` once the socket is accepted."""
+        return Connection(
+            self,
+            websocket_id=websocket_id or str(uuid.uuid4()),
+            user_id=user_id,
+            send=send,
+            close=close,
+            completion=completion,
+        )
+
+    @asynccontextmanager
+    async def connect(
+        self,
+        *,
+        send: SendCallback,
+        close: CloseCallback,
+        user_id: UserId | None = None,
+        websocket_id: str | None = None,
+        completion: bool = False,
+    ) -> AsyncIterator[Connection]:
+        """Open a connection for the duration of the block and shut it down afterwards."""
+        connection = self.connection(
+            send=send, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
+        )
+        await connection.open()
+        try:
+            yield connection
+        finally:
+            await asyncio.shield(connection.shutdown())
+
+    async def push(self, event: WebSocketEvent) -> None:
+        """Send an event from outside any action: to a websocket, a user, a group or your recipient.
+
+        Its frames carry ``req_id`` null. Connections of other processes are reached when the hub
+        spans processes (Django channel layer, Redis).
+        """
+        encoded = encode_event(event)
+        resolver = RecipientRegistryMeta.resolver(event.recipient)
+        if resolver is None:
+            raise LookupError(f"event {encoded.name!r} names an unknown recipient {event.recipient!r}")
+        targets: Any = resolver.resolve(event.recipient_id)
+        if inspect.isawaitable(targets):
+            targets = await targets
+        for target in targets:
+            address = target if isinstance(target, Address) else Address("websocket", target)
+            await self.hub.deliver(Delivery(address, encoded.tail))

@@ -1,0 +1,84 @@
+"""Events: what handlers yield and the server pushes.
+
+Declare an event by subclassing :class:`WebSocketEvent` with a wire name and a payload type::
+
+    class MessagePosted(WebSocketEvent, name="chat.message_posted"):
+        payload: MessagePostedPayload
+
+Every event names its ``recipient`` (``websocket``, ``user``, ``group`` or one of your own
+recipient classes) and a ``recipient_id``. The runtime assigns ``msg_id`` and ``seq`` per
+connection, and ``req_id`` on the connection whose action produced the event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, cast
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic._internal._model_construction import ModelMetaclass
+
+from .payloads import Uuid
+from .registry import Registry
+
+__all__ = ["EventRegistryMeta", "RecipientId", "WebSocketEvent"]
+
+
+def _id_text(value: object) -> object:
+    if isinstance(value, (int, UUID)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+#: Recipient ids travel as text; integer and UUID ids (user primary keys) are converted.
+RecipientId = Annotated[str, BeforeValidator(_id_text)]
+
+_FRAME_FIELDS: set[str] = {"recipient", "recipient_id", "payload"}
+
+
+class EventRegistryMeta(ModelMetaclass):
+    """Registers event classes declared with ``name=`` under that wire name."""
+
+    registry: ClassVar[Registry[type[WebSocketEvent]]] = Registry("event")
+
+    def __new__(
+        mcs,
+        cls_name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        name: str | None = None,
+        builtin: bool = False,
+        **kwargs: Any,
+    ) -> type:
+        cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if name is not None:
+            if not name.strip():
+                raise ValueError(f"{cls_name}: an event name cannot be blank")
+            cls.event_name = name  # type: ignore[attr-defined]
+            mcs.registry.register(name, cast("type[WebSocketEvent]", cls), builtin=builtin)
+        return cls
+
+
+class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
+    """Base class of every event. Subclasses set ``name=`` and narrow ``payload``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_name: ClassVar[str]
+
+    recipient: str
+    recipient_id: RecipientId
+    #: Kept for 0.3.0 code that sets it; the runtime always sends the action's own ``req_id`` to the
+    #: connection that sent the action, and none to any other connection.
+    req_id: Annotated[Uuid | None, BeforeValidator(_id_text)] = None
+    #: A JSON object: subclasses narrow it to their payload model.
+    payload: BaseModel | dict[str, Any] = Field(default_factory=dict)
+
+    def frame_body(self) -> str:
+        """The JSON members shared by every copy of this event's frame, after ``event``.
+
+        Returns ``"recipient":...,"recipient_id":...,"payload":{...}}`` (closing brace included):
+        encoded once per event however many connections receive it.
+        """
+        body = self.__pydantic_serializer__.to_json(self, by_alias=True, include=_FRAME_FIELDS)
+        return body.decode()[1:]

@@ -1,0 +1,123 @@
+"""RFC 9457 problems: the answers a client gets when an action cannot be carried out.
+
+Two families, by whose fault it was:
+
+- the client's (4xx): a bad frame, an unknown action, a payload that fails its schema, or a
+  :class:`WebSocketProblem` a handler raises on purpose (403, 404, 409, ...). The problem says what
+  went wrong and the connection stays open.
+- the application's (5xx): a handler that raised anything else (500, logged with its traceback,
+  never described to the client) or a generated stub nobody implemented yet (501).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "INVALID_MESSAGE",
+    "INVALID_PAYLOAD",
+    "MESSAGE_TOO_LARGE",
+    "NOT_IMPLEMENTED",
+    "UNKNOWN_ACTION",
+    "ActionNotImplemented",
+    "ProblemKind",
+    "WebSocketProblem",
+    "problem_type",
+]
+
+
+def problem_type(slug: str, base_url: str | None) -> str:
+    """Return the problem ``type`` URI: ``about:blank`` without a base URL, else ``<base>/<slug>``."""
+    if not base_url:
+        return "about:blank"
+    return f"{base_url.rstrip('/')}/{slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemKind:
+    """One kind of problem the runtime itself answers with."""
+
+    code: str
+    slug: str
+    status: int
+    title: str
+
+    def problem(
+        self, detail: str | None = None, *, errors: Sequence[Mapping[str, str]] | None = None
+    ) -> WebSocketProblem:
+        """An instance of this kind, ready to raise or send."""
+        return WebSocketProblem(
+            self.status, self.code, slug=self.slug, title=self.title, detail=detail, errors=errors
+        )
+
+
+INVALID_MESSAGE = ProblemKind(
+    "invalid_websocket_message", "invalid-message", 400, "Invalid WebSocket message"
+)
+UNKNOWN_ACTION = ProblemKind("unknown_websocket_action", "unknown-action", 400, "Unknown WebSocket action")
+INVALID_PAYLOAD = ProblemKind("invalid_websocket_payload", "invalid-payload", 422, "Invalid action payload")
+MESSAGE_TOO_LARGE = ProblemKind(
+    "websocket_message_too_large", "message-too-large", 413, "WebSocket message too large"
+)
+NOT_IMPLEMENTED = ProblemKind(
+    "websocket_action_not_implemented", "not-implemented", 501, "WebSocket action not implemented"
+)
+INTERNAL_ERROR = ProblemKind("internal_websocket_error", "internal-error", 500, "Internal server error")
+
+
+class WebSocketProblem(Exception):  # noqa: N818 - it is a problem, answered as one
+    """Raise from a handler to answer the action with a problem of your choice.
+
+    ``status`` is an HTTP status (403, 404, 409, ...), ``code`` a stable machine-readable code and
+    ``slug`` the last segment of the problem ``type`` URI (defaults to ``code`` with dashes).
+    ``errors`` lists ``{"pointer": ..., "detail": ...}`` items for field-level failures and
+    ``extensions`` adds members of your own. Everything here is sent to the client: put no secrets
+    in it. Events yielded before the raise have already been sent.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        title: str | None = None,
+        detail: str | None = None,
+        slug: str | None = None,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not 400 <= status <= 599:
+            raise ValueError(f"a problem status must be 4xx or 5xx, got {status}")
+        self.status = status
+        self.code = code
+        self.slug = slug or code.replace("_", "-")
+        self.title = title or _phrase(status)
+        self.detail = detail
+        self.errors = [dict(item) for item in errors] if errors is not None else None
+        self.extensions = dict(extensions or {})
+        super().__init__(detail or self.title)
+
+
+class ActionNotImplemented(WebSocketProblem):
+    """Raised by generated handler stubs until the application implements them (501)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            NOT_IMPLEMENTED.status,
+            NOT_IMPLEMENTED.code,
+            slug=NOT_IMPLEMENTED.slug,
+            title=NOT_IMPLEMENTED.title,
+            detail=f"The action '{action}' is not implemented yet.",
+        )
+        self.action = action
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

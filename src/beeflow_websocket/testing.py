@@ -1,0 +1,284 @@
+"""Test your actions without a server.
+
+:class:`AsyncWebSocketTestClient` (for async tests) and :class:`WebSocketTestClient` (for plain
+sync tests) each open one in-memory connection on a :class:`Dispatcher` and drive the real
+protocol code: the frames they read are exactly what a browser would read. Several clients on one
+dispatcher reach each other through user and group recipients::
+
+    async def test_echo() -> None:
+        async with AsyncWebSocketTestClient(user_id=7) as client:
+            reply = await client.request("echo", {"text": "hi"})
+            assert reply.ok
+            assert reply.events[0]["payload"] == {"text": "hi"}
+
+Use :func:`isolated_registries` to register test-only actions without leaking them into other
+tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from .core.action_registry import UserId
+from .core.config import ProtocolConfig
+from .core.connection import Connection
+from .core.dispatcher import Dispatcher
+from .core.registry import isolated_registries
+
+__all__ = [
+    "AsyncWebSocketTestClient",
+    "ProblemError",
+    "Reply",
+    "WebSocketTestClient",
+    "isolated_registries",
+]
+
+Frame = dict[str, Any]
+
+
+class ProblemError(AssertionError):
+    """:meth:`Reply.raise_for_problem` found a problem frame."""
+
+    def __init__(self, problem: Frame) -> None:
+        super().__init__(f"{problem.get('status')} {problem.get('code')}: {problem.get('detail')}")
+        self.problem = problem
+
+
+@dataclass
+class Reply:
+    """The frames that answered one action frame on the sending connection."""
+
+    req_id: str | None
+    frames: list[Frame] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[Frame]:
+        return [frame for frame in self.frames if "event" in frame]
+
+    @property
+    def problem(self) -> Frame | None:
+        return next((frame for frame in self.frames if "type" in frame and "status" in frame), None)
+
+    @property
+    def completion(self) -> Frame | None:
+        return next((frame for frame in self.frames if "completed" in frame), None)
+
+    @property
+    def ok(self) -> bool:
+        """No problem answered the action."""
+        return self.problem is None
+
+    def payloads(self, event: str) -> list[Any]:
+        """Payloads of the answering events named ``event``, in order."""
+        return [frame["payload"] for frame in self.events if frame["event"] == event]
+
+    def raise_for_problem(self) -> Self:
+        if (problem := self.problem) is not None:
+            raise ProblemError(problem)
+        return self
+
+
+class AsyncWebSocketTestClient:
+    """One in-memory connection, driven from async code."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher | None = None,
+        *,
+        user_id: UserId | None = 1,
+        websocket_id: str | None = None,
+        completion: bool = True,
+        config: ProtocolConfig | None = None,
+    ) -> None:
+        if dispatcher is not None and config is not None:
+            raise TypeError("pass either a dispatcher or a config, not both")
+        self.dispatcher = dispatcher or Dispatcher(config)
+        self.received: list[Frame] = []
+        """Every frame this connection received, decoded, in order."""
+        self.raw: list[str] = []
+        """The same frames as the text that went over the wire."""
+        self.close_code: int | None = None
+        self._cursor = 0
+        self.connection: Connection = self.dispatcher.connection(
+            send=self._on_send,
+            close=self._on_close,
+            user_id=user_id,
+            websocket_id=websocket_id,
+            completion=completion,
+        )
+
+    @property
+    def websocket_id(self) -> str:
+        return self.connection.websocket_id
+
+    @property
+    def closed(self) -> bool:
+        return self.close_code is not None
+
+    async def _on_send(self, text: str) -> None:
+        self.raw.append(text)
+        self.received.append(json.loads(text))
+
+    async def _on_close(self, code: int, reason: str) -> None:
+        self.close_code = code
+
+    async def __aenter__(self) -> Self:
+        await self.connection.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.connection.shutdown()
+
+    async def send_frame(self, frame: str | bytes) -> list[Frame]:
+        """Send any frame, valid or not; return the frames this connection received meanwhile."""
+        start = len(self.received)
+        await self.connection.receive(frame)
+        await self.connection.wait_idle()
+        return self.received[start:]
+
+    async def send(
+        self,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        req_id: str | None = None,
+        msg_id: str | None = None,
+    ) -> str:
+        """Send an action and return its ``req_id`` without waiting for it to finish."""
+        req_id = req_id or str(uuid.uuid4())
+        frame = {
+            "msg_id": msg_id or str(uuid.uuid4()),
+            "req_id": req_id,
+            "action": action,
+            "payload": dict(payload or {}),
+        }
+        await self.connection.receive(json.dumps(frame))
+        return req_id
+
+    async def request(
+        self,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        req_id: str | None = None,
+        msg_id: str | None = None,
+    ) -> Reply:
+        """Send an action, wait until it has finished and return the frames answering it."""
+        req_id = await self.send(action, payload, req_id=req_id, msg_id=msg_id)
+        await self.connection.wait_idle()
+        return self.reply(req_id)
+
+    def reply(self, req_id: str) -> Reply:
+        """The frames received so far that answer ``req_id``."""
+        return Reply(req_id, [frame for frame in self.received if frame.get("req_id") == req_id])
+
+    def pushed(self) -> list[Frame]:
+        """Events received since the last call that answer no action of this connection."""
+        new = self.received[self._cursor :]
+        self._cursor = len(self.received)
+        return [frame for frame in new if "event" in frame and frame.get("req_id") is None]
+
+    async def join_group(self, group: str) -> None:
+        """Join a group directly, as a handler's ``context.join_group`` would."""
+        await self.connection.join_group(group)
+
+
+_loops: weakref.WeakKeyDictionary[Dispatcher, asyncio.AbstractEventLoop] = weakref.WeakKeyDictionary()
+
+
+def _loop_for(dispatcher: Dispatcher) -> asyncio.AbstractEventLoop:
+    loop = _loops.get(dispatcher)
+    if loop is None or loop.is_closed():
+        loop = _loops[dispatcher] = asyncio.new_event_loop()
+        weakref.finalize(dispatcher, loop.close)
+    return loop
+
+
+class WebSocketTestClient:
+    """The sync twin of :class:`AsyncWebSocketTestClient`, for tests that are not coroutines.
+
+    Clients sharing a dispatcher share one event loop, so they can reach each other.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher | None = None,
+        *,
+        user_id: UserId | None = 1,
+        websocket_id: str | None = None,
+        completion: bool = True,
+        config: ProtocolConfig | None = None,
+    ) -> None:
+        self._client = AsyncWebSocketTestClient(
+            dispatcher, user_id=user_id, websocket_id=websocket_id, completion=completion, config=config
+        )
+        self._loop = _loop_for(self._client.dispatcher)
+
+    def _run(self, coroutine: Any) -> Any:
+        return self._loop.run_until_complete(coroutine)
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self._client.dispatcher
+
+    @property
+    def websocket_id(self) -> str:
+        return self._client.websocket_id
+
+    @property
+    def received(self) -> list[Frame]:
+        return self._client.received
+
+    @property
+    def raw(self) -> list[str]:
+        return self._client.raw
+
+    @property
+    def close_code(self) -> int | None:
+        return self._client.close_code
+
+    @property
+    def closed(self) -> bool:
+        return self._client.closed
+
+    def __enter__(self) -> Self:
+        self._run(self._client.__aenter__())
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._run(self._client.__aexit__(exc_type, exc, tb))
+
+    def send_frame(self, frame: str | bytes) -> list[Frame]:
+        result: list[Frame] = self._run(self._client.send_frame(frame))
+        return result
+
+    def request(
+        self,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        req_id: str | None = None,
+        msg_id: str | None = None,
+    ) -> Reply:
+        result: Reply = self._run(self._client.request(action, payload, req_id=req_id, msg_id=msg_id))
+        return result
+
+    def reply(self, req_id: str) -> Reply:
+        return self._client.reply(req_id)
+
+    def pushed(self) -> list[Frame]:
+        return self._client.pushed()
+
+    def join_group(self, group: str) -> None:
+        self._run(self._client.join_group(group))
