@@ -20,8 +20,6 @@ its base's name and replaces it in the registry: that is how a generated stub ge
 from __future__ import annotations
 
 import inspect
-import sys
-import typing
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -163,15 +161,14 @@ def _first_parameter_annotation(cls: type[Any], execute: Any) -> Any:
     parameters = list(inspect.signature(execute).parameters.values())
     if len(parameters) < 3:
         raise TypeError(f"{cls.__qualname__}.execute must take (self, payload, context)")
-    parameter = parameters[1]
-    if parameter.annotation is inspect.Parameter.empty:
-        return inspect.Parameter.empty
-    module = sys.modules.get(cls.__module__)
+    annotation = parameters[1].annotation
+    if not isinstance(annotation, str):
+        return annotation
+    # Postponed annotations (``from __future__ import annotations``): resolve only this one.
     try:
-        hints = typing.get_type_hints(execute, globalns=vars(module) if module else None)
+        return eval(annotation, getattr(execute, "__globals__", {}), dict(vars(cls)))
     except NameError as error:
         raise TypeError(
-            f"{cls.__qualname__}.execute: cannot resolve the payload annotation ({error}); define the "
-            f"model before the action class or set payload_model on it"
+            f"{cls.__qualname__}.execute: cannot resolve the payload annotation {annotation!r} ({error}); "
+            f"define the model at module level or set payload_model on the class"
         ) from None
-    return hints.get(parameter.name, inspect.Parameter.empty)

@@ -73,9 +73,10 @@ class Connection:
         self._seq = 0
         self._groups: set[str] = set()
         self._write_lock = asyncio.Lock()
-        self._slots = (
-            asyncio.Semaphore(self._config.max_in_flight) if self._config.max_in_flight > 1 else None
-        )
+        # FIFO: with one slot, actions run one at a time in arrival order even when an adapter
+        # hands frames over concurrently.
+        self._slots = asyncio.Semaphore(self._config.max_in_flight)
+        self._inline = self._config.max_in_flight == 1
         self._tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
@@ -126,8 +127,9 @@ class Connection:
         if self._too_large(frame):
             await self._refuse_too_large()
             return
-        if self._slots is None:
-            await self._guarded(frame)
+        if self._inline:
+            async with self._slots:
+                await self._guarded(frame)
             return
         await self._slots.acquire()
         task = asyncio.create_task(self._run_slot(frame))
@@ -161,7 +163,6 @@ class Connection:
             pass
 
     async def _run_slot(self, frame: str | bytes) -> None:
-        assert self._slots is not None
         try:
             await self._guarded(frame)
         finally:
@@ -211,9 +212,7 @@ class Connection:
             )
             return
         if self.completion:
-            await self._write(
-                completion_frame(new_msg_id(), req_id, _json_text(action.action_name), delivered)
-            )
+            await self._write(completion_frame(new_msg_id(), req_id, _json_text(action.action_name), delivered))
 
     async def _emit(self, event: Any, req_id: str) -> int:
         """Route one event; return 1 if this connection received it, else 0."""

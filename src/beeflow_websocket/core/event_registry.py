@@ -12,6 +12,7 @@ connection, and ``req_id`` on the connection whose action produced the event.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any, ClassVar, cast
 from uuid import UUID
 
@@ -50,6 +51,13 @@ class EventRegistryMeta(ModelMetaclass):
         builtin: bool = False,
         **kwargs: Any,
     ) -> type:
+        if kwargs.get("__pydantic_reset_parent_namespace__", True):
+            # pydantic reads the namespace of its caller's caller, which is this method: hand it the
+            # scope of the class statement instead, so events defined in functions resolve names.
+            frame = sys._getframe(1)
+            if frame.f_locals is not frame.f_globals:
+                namespace["__pydantic_parent_namespace__"] = dict(frame.f_locals)
+            kwargs["__pydantic_reset_parent_namespace__"] = False
         cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
         if name is not None:
             if not name.strip():

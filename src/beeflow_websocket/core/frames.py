@@ -122,9 +122,7 @@ class ActionDecoder:
             )
         action = ActionRegistryMeta.registry.get(envelope.action)
         if action is None:
-            return FrameRejected(
-                UNKNOWN_ACTION.problem(f"Unknown action '{envelope.action}'."), envelope.req_id
-            )
+            return FrameRejected(UNKNOWN_ACTION.problem(f"Unknown action '{envelope.action}'."), envelope.req_id)
         try:
             _envelope_model(action).model_validate_json(frame)
         except ValidationError as error:
@@ -163,9 +161,7 @@ def encode_event(event: Any) -> EncodedEvent:
     """Encode a :class:`~beeflow_websocket.core.event_registry.WebSocketEvent` for delivery."""
     name = getattr(type(event), "event_name", None)
     if name is None or not hasattr(event, "frame_body"):
-        raise TypeError(
-            f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}"
-        )
+        raise TypeError(f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}")
     name_json = _event_names.get(name)
     if name_json is None:
         name_json = _event_names[name] = json.dumps(name)

@@ -98,9 +98,7 @@ class LocalHub:
                 await member.deliver(delivery)
             except Exception:
                 # One broken socket must not stop delivery to the others; its own read loop ends it.
-                logger.warning(
-                    "could not deliver an event to websocket %s", member.websocket_id, exc_info=True
-                )
+                logger.warning("could not deliver an event to websocket %s", member.websocket_id, exc_info=True)
 
 
 def _discard(index: dict[str, dict[str, Member]], key: str, websocket_id: str) -> None:

@@ -50,19 +50,13 @@ class ProblemKind:
         self, detail: str | None = None, *, errors: Sequence[Mapping[str, str]] | None = None
     ) -> WebSocketProblem:
         """An instance of this kind, ready to raise or send."""
-        return WebSocketProblem(
-            self.status, self.code, slug=self.slug, title=self.title, detail=detail, errors=errors
-        )
+        return WebSocketProblem(self.status, self.code, slug=self.slug, title=self.title, detail=detail, errors=errors)
 
 
-INVALID_MESSAGE = ProblemKind(
-    "invalid_websocket_message", "invalid-message", 400, "Invalid WebSocket message"
-)
+INVALID_MESSAGE = ProblemKind("invalid_websocket_message", "invalid-message", 400, "Invalid WebSocket message")
 UNKNOWN_ACTION = ProblemKind("unknown_websocket_action", "unknown-action", 400, "Unknown WebSocket action")
 INVALID_PAYLOAD = ProblemKind("invalid_websocket_payload", "invalid-payload", 422, "Invalid action payload")
-MESSAGE_TOO_LARGE = ProblemKind(
-    "websocket_message_too_large", "message-too-large", 413, "WebSocket message too large"
-)
+MESSAGE_TOO_LARGE = ProblemKind("websocket_message_too_large", "message-too-large", 413, "WebSocket message too large")
 NOT_IMPLEMENTED = ProblemKind(
     "websocket_action_not_implemented", "not-implemented", 501, "WebSocket action not implemented"
 )

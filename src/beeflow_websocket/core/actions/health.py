@@ -14,7 +14,5 @@ __all__ = ["Health"]
 class Health(metaclass=ActionRegistryMeta, name="health", builtin=True):
     """Answer with a ``health`` event to the connection that asked."""
 
-    async def execute(
-        self, message: WebSocketActionPayload, context: ActionContext
-    ) -> AsyncIterator[HealthEvent]:
+    async def execute(self, message: WebSocketActionPayload, context: ActionContext) -> AsyncIterator[HealthEvent]:
         yield HealthEvent(recipient="websocket", recipient_id=context.websocket_id, req_id=message.req_id)
