@@ -1,8 +1,9 @@
-# Every target runs through uv: `python3 -m pip install uv` is the only prerequisite.
+# Every target runs through uv. When uv is missing, `ensure-uv` installs it for the Python in use
+# (`python3 -m pip install uv`), so `make demo` and `make test` work on a fresh machine.
 UV ?= uv
 RUN := $(UV) run --locked
 
-.PHONY: help sync demo test test-core lint format mypy check bench build clean
+.PHONY: help ensure-uv sync demo test test-core lint format mypy check bench build clean
 
 help:
 	@echo "demo       run the built-in example: an in-process tour of the protocol"
@@ -13,35 +14,38 @@ help:
 	@echo "check      lint + mypy (+ generated-code drift once there is generated code)"
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 
-sync:
+ensure-uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+sync: ensure-uv
 	$(UV) sync --locked
 
-demo:
+demo: ensure-uv
 	$(RUN) python examples/core_demo.py
 
-test:
+test: ensure-uv
 	$(RUN) pytest
 
-test-core:
+test-core: ensure-uv
 	$(RUN) pytest tests/core
 
-lint:
+lint: ensure-uv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-format:
+format: ensure-uv
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-mypy:
+mypy: ensure-uv
 	$(RUN) mypy
 
 check: lint mypy
 
-bench:
+bench: ensure-uv
 	$(RUN) python benchmarks/dispatch.py
 
-build:
+build: ensure-uv
 	$(UV) build
 
 clean:

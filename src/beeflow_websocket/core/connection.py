@@ -221,7 +221,7 @@ class Connection:
         if resolver is None:
             raise LookupError(f"event {encoded.name!r} names an unknown recipient {event.recipient!r}")
         targets = resolver.resolve(event.recipient_id)
-        if inspect.isawaitable(targets):
+        if type(targets) is not tuple and inspect.isawaitable(targets):
             targets = await targets
         mine = 0
         for target in targets:

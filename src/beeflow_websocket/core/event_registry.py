@@ -12,6 +12,7 @@ connection, and ``req_id`` on the connection whose action produced the event.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated, Any, ClassVar, cast
 from uuid import UUID
@@ -63,6 +64,7 @@ class EventRegistryMeta(ModelMetaclass):
             if not name.strip():
                 raise ValueError(f"{cls_name}: an event name cannot be blank")
             cls.event_name = name  # type: ignore[attr-defined]
+            cls.__beeflow_event_json__ = json.dumps(name)  # type: ignore[attr-defined]
             mcs.registry.register(name, cast("type[WebSocketEvent]", cls), builtin=builtin)
         return cls
 

@@ -154,18 +154,15 @@ class EncodedEvent:
     tail: str
 
 
-_event_names: dict[str, str] = {}
-
-
 def encode_event(event: Any) -> EncodedEvent:
     """Encode a :class:`~beeflow_websocket.core.event_registry.WebSocketEvent` for delivery."""
-    name = getattr(type(event), "event_name", None)
-    if name is None or not hasattr(event, "frame_body"):
-        raise TypeError(f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}")
-    name_json = _event_names.get(name)
-    if name_json is None:
-        name_json = _event_names[name] = json.dumps(name)
-    return EncodedEvent(name, f'"event":{name_json},{event.frame_body()}')
+    try:
+        name_json: str = type(event).__beeflow_event_json__
+    except AttributeError:
+        raise TypeError(
+            f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}"
+        ) from None
+    return EncodedEvent(type(event).event_name, f'"event":{name_json},{event.frame_body()}')
 
 
 def event_frame(msg_id: str, req_id: str | None, seq: int, tail: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from beeflow_websocket.core.event_registry import WebSocketEvent
 
@@ -17,7 +17,11 @@ class HealthEventPayload(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+_OK = HealthEventPayload()
+
+
 class HealthEvent(WebSocketEvent, name="health", builtin=True):
     """Tells the client the server is alive."""
 
-    payload: HealthEventPayload = Field(default_factory=HealthEventPayload)
+    # One shared immutable payload: pydantic does not copy frozen model defaults.
+    payload: HealthEventPayload = _OK

@@ -1,0 +1,204 @@
+"""In-process dispatch benchmark: frames per second through the core, against a hand-written baseline.
+
+Both sides run in the same process and the same run, one frame at a time on one core:
+
+- ``beeflow``: ``Connection.receive`` of the real dispatcher (decode + validate in one pass,
+  registry lookup, handler, recipient resolution, seq/msg_id, frame encoding, send callback).
+- ``baseline``: the least a hand-written server does for the same frames: ``json.loads``,
+  dict/type checks, a dict lookup, the same id generator, ``json.dumps``.
+
+Run: ``make bench`` (or ``uv run python benchmarks/dispatch.py --frames 50000``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import re
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.event_registry import WebSocketEvent
+from beeflow_websocket.core.ids import new_msg_id
+
+
+class Colour(StrEnum):
+    RED = "red"
+    GREEN = "green"
+
+
+class EchoPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str
+    count: int
+    ratio: float
+    flag: bool
+    colour: Colour
+
+
+class Echoed(WebSocketEvent, name="bench.echoed"):
+    payload: EchoPayload
+
+
+class Echo(metaclass=ActionRegistryMeta, name="bench.echo"):
+    async def execute(self, payload: EchoPayload, context: ActionContext) -> AsyncIterator[Echoed]:
+        yield Echoed(recipient="websocket", recipient_id=context.websocket_id, payload=payload)
+
+
+def action_frame(action: str, payload: dict[str, Any]) -> str:
+    return json.dumps({"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": action, "payload": payload})
+
+
+HEALTH = action_frame("health", {})
+ECHO = action_frame("bench.echo", {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"})
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+
+
+class Baseline:
+    """A minimal hand-written loop answering the same frames."""
+
+    def __init__(self, send: Callable[[str], Awaitable[None]]) -> None:
+        self.send = send
+        self.seq = 0
+        self.websocket_id = str(uuid.uuid4())
+        self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
+            "health": lambda payload: {"status": "ok"},
+            "bench.echo": self.echo,
+        }
+
+    @staticmethod
+    def echo(payload: dict[str, Any]) -> dict[str, Any] | None:
+        if (
+            set(payload) == {"text", "count", "ratio", "flag", "colour"}
+            and type(payload["text"]) is str
+            and type(payload["count"]) is int
+            and type(payload["ratio"]) in (int, float)
+            and type(payload["flag"]) is bool
+            and payload["colour"] in ("red", "green")
+        ):
+            return payload
+        return None
+
+    async def receive(self, frame: str) -> None:
+        message = json.loads(frame)
+        if not (
+            type(message) is dict
+            and type(message.get("msg_id")) is str
+            and _UUID.match(message["msg_id"])
+            and type(message.get("req_id")) is str
+            and _UUID.match(message["req_id"])
+            and type(message.get("action")) is str
+            and message["action"].strip()
+            and type(message.get("payload")) is dict
+        ):
+            await self.send('{"status": 400}')
+            return
+        handler = self.handlers.get(message["action"])
+        payload = handler(message["payload"]) if handler else None
+        if payload is None:
+            await self.send('{"status": 422}')
+            return
+        self.seq += 1
+        await self.send(
+            json.dumps(
+                {
+                    "msg_id": new_msg_id(),
+                    "req_id": message["req_id"],
+                    "seq": self.seq,
+                    "event": message["action"],
+                    "recipient": "websocket",
+                    "recipient_id": self.websocket_id,
+                    "payload": payload,
+                }
+            )
+        )
+
+
+async def measure(
+    ours: Callable[[str], Awaitable[None]],
+    theirs: Callable[[str], Awaitable[None]],
+    frame: str,
+    frames: int,
+    repeats: int,
+) -> tuple[float, float]:
+    """Best-of-``repeats`` seconds per frame for both sides, timed alternately so noise hits both."""
+    best = [float("inf"), float("inf")]
+    for _ in range(repeats):
+        for side, receive in enumerate((ours, theirs)):
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(frames):
+                await receive(frame)
+            best[side] = min(best[side], (time.perf_counter() - start) / frames)
+    return best[0], best[1]
+
+
+async def run(frames: int, repeats: int) -> list[dict[str, Any]]:
+    sent: list[str] = []
+
+    async def send(text: str) -> None:
+        if len(sent) > 1000:
+            sent.clear()
+        sent.append(text)
+
+    async def close(code: int, reason: str) -> None:
+        raise AssertionError(f"closed with {code}")
+
+    dispatcher = Dispatcher()
+    results = []
+    async with dispatcher.connect(send=send, close=close, user_id=1) as connection:
+        baseline = Baseline(send)
+        for name, frame in (("health", HEALTH), ("typed echo (5 fields)", ECHO)):
+            await connection.receive(frame)
+            assert '"seq"' in sent[-1], sent[-1]
+            ours, theirs = await measure(connection.receive, baseline.receive, frame, frames, repeats)
+            results.append(
+                {
+                    "case": name,
+                    "beeflow_per_s": 1 / ours,
+                    "baseline_per_s": 1 / theirs,
+                    "beeflow_us": ours * 1e6,
+                    "baseline_us": theirs * 1e6,
+                    "cost_ratio": ours / theirs,
+                }
+            )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=50_000, help="frames per timed run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per case; the best counts")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    results = asyncio.run(run(args.frames, args.repeats))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"Python {sys.version.split()[0]}, {args.frames} frames x best of {args.repeats}, one connection, one core")
+    print()
+    print("| case | beeflow frames/s | baseline frames/s | beeflow µs/frame | baseline µs/frame | cost ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in results:
+        print(
+            f"| {row['case']} | {row['beeflow_per_s']:,.0f} | {row['baseline_per_s']:,.0f} | "
+            f"{row['beeflow_us']:.2f} | {row['baseline_us']:.2f} | {row['cost_ratio']:.2f}x |"
+        )
+    print()
+    print("cost ratio = beeflow time per frame / baseline time per frame (target: <= 2.00x)")
+
+
+if __name__ == "__main__":
+    main()
