@@ -12,11 +12,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_demo_runs_and_prints_real_frames() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "core_demo.py")], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, str(ROOT / "examples" / "core_demo.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     frames = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     codes = [frame.get("code") for frame in frames if "status" in frame]
-    assert codes == ["invalid_websocket_payload", "user_not_found", "unknown_websocket_action", "invalid_websocket_message"]
+    assert codes == [
+        "invalid_websocket_payload",
+        "user_not_found",
+        "unknown_websocket_action",
+        "invalid_websocket_message",
+    ]
     assert [frame["event"] for frame in frames if "event" in frame] == ["health", "chat.sent", "chat.message", "health"]
     assert sum("completed" in frame for frame in frames) == 2
     assert result.stderr == ""

@@ -15,9 +15,9 @@ limits) happens here, so all adapters behave the same.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from .frames import FrameRejected, completion_frame, encode_event, event_frame, 
 from .hub import Delivery
 from .ids import new_msg_id
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, WebSocketProblem
-from .recipient_registry import Address, RecipientRegistryMeta
+from .recipient_registry import resolve_addresses
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -72,11 +72,14 @@ class Connection:
         self.closed = False
         self._seq = 0
         self._groups: set[str] = set()
-        self._write_lock = asyncio.Lock()
-        # FIFO: with one slot, actions run one at a time in arrival order even when an adapter
-        # hands frames over concurrently.
-        self._slots = asyncio.Semaphore(self._config.max_in_flight)
+        self._writing = False
+        self._backlog: deque[str] = deque()
+        # With max_in_flight 1 a FIFO turn (much cheaper than a semaphore) runs actions one at a time
+        # in arrival order, even when an adapter hands frames over concurrently.
         self._inline = self._config.max_in_flight == 1
+        self._busy = False
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._slots = asyncio.Semaphore(self._config.max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
@@ -124,17 +127,44 @@ class Connection:
         """
         if self.closed:
             return
-        if self._too_large(frame):
+        limit = self._config.max_message_size
+        if len(frame) > limit or (len(frame) * 4 > limit and self._too_large(frame)):
             await self._refuse_too_large()
             return
         if self._inline:
-            async with self._slots:
-                await self._guarded(frame)
+            if self._busy:
+                await self._wait_turn()
+            else:
+                self._busy = True
+            try:
+                await self._handle(frame)
+            except _TransportGone:
+                self._gone()
+            finally:
+                self._pass_turn()
             return
         await self._slots.acquire()
         task = asyncio.create_task(self._run_slot(frame))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _wait_turn(self) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_turn()  # the turn arrived as we were cancelled: hand it on
+            raise
+
+    def _pass_turn(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)  # still busy: the next frame in arrival order runs now
+                return
+        self._busy = False
 
     async def wait_idle(self) -> None:
         """Wait until every action started by :meth:`receive` has finished."""
@@ -143,15 +173,16 @@ class Connection:
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send an event that another connection's action or the application addressed here."""
-        await self._write_event(delivery.tail, None)
+        self._seq += 1
+        await self._write(event_frame(new_msg_id(), None, self._seq, delivery.tail))
 
     def _too_large(self, frame: str | bytes) -> bool:
-        limit = self._config.max_message_size
-        size = len(frame)
-        if isinstance(frame, bytes) or size * 4 <= limit:
-            return size > limit
-        # A str of up to 4x the limit in characters: only its UTF-8 size can tell.
-        return size > limit or len(frame.encode("utf-8", "surrogatepass")) > limit
+        # Only a str of between 1/4 and 1x the limit in characters gets here: its UTF-8 size decides.
+        return isinstance(frame, str) and len(frame.encode("utf-8", "surrogatepass")) > self._config.max_message_size
+
+    def _gone(self) -> None:
+        self.closed = True
+        logger.debug("websocket %s is gone; stopped answering", self.websocket_id)
 
     async def _refuse_too_large(self) -> None:
         problem = MESSAGE_TOO_LARGE.problem(f"Frames are limited to {self._config.max_message_size} bytes.")
@@ -164,16 +195,11 @@ class Connection:
 
     async def _run_slot(self, frame: str | bytes) -> None:
         try:
-            await self._guarded(frame)
-        finally:
-            self._slots.release()
-
-    async def _guarded(self, frame: str | bytes) -> None:
-        try:
             await self._handle(frame)
         except _TransportGone:
-            self.closed = True
-            logger.debug("websocket %s is gone; stopped answering", self.websocket_id)
+            self._gone()
+        finally:
+            self._slots.release()
 
     async def _handle(self, frame: str | bytes) -> None:
         try:
@@ -198,8 +224,7 @@ class Connection:
                 async for event in action().execute(argument, context):
                     delivered += await self._emit(event, req_id)
             else:
-                events = await action().execute(argument, context)
-                for event in events or ():
+                for event in await action().execute(argument, context) or ():
                     delivered += await self._emit(event, req_id)
         except (_TransportGone, asyncio.CancelledError):
             raise
@@ -207,58 +232,58 @@ class Connection:
             await self._write_problem(problem, req_id)
             return
         except Exception:
-            await self._write_problem(
-                INTERNAL_ERROR.problem(_INTERNAL_DETAIL), req_id, failed_action=action.action_name
-            )
+            internal = INTERNAL_ERROR.problem(_INTERNAL_DETAIL)
+            await self._write_problem(internal, req_id, failed_action=action.action_name)
             return
         if self.completion:
             await self._write(completion_frame(new_msg_id(), req_id, _json_text(action.action_name), delivered))
 
     async def _emit(self, event: Any, req_id: str) -> int:
-        """Route one event; return 1 if this connection received it, else 0."""
-        encoded = encode_event(event)
-        resolver = RecipientRegistryMeta.resolver(event.recipient)
-        if resolver is None:
-            raise LookupError(f"event {encoded.name!r} names an unknown recipient {event.recipient!r}")
-        targets = resolver.resolve(event.recipient_id)
-        if type(targets) is not tuple and inspect.isawaitable(targets):
-            targets = await targets
+        """Route one event of this connection's action; return how many copies reached this connection."""
+        tail = encode_event(event)
         mine = 0
-        for target in targets:
-            address = target if isinstance(target, Address) else Address("websocket", target)
-            if address.kind == "websocket":
-                if address.key == self.websocket_id:
-                    await self._write_event(encoded.tail, req_id)
-                    mine = 1
+        addresses = resolve_addresses(event.recipient, event.recipient_id)
+        if not isinstance(addresses, list):
+            addresses = await addresses
+        for address in addresses:
+            kind, key = address
+            if kind == "websocket":
+                if key == self.websocket_id:
+                    mine += 1
+                    self._seq += 1
+                    await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
                 else:
-                    await self._hub.deliver(Delivery(address, encoded.tail))
-                continue
-            exclude = None
-            if (address.kind == "user" and address.key == self.user_key) or (
-                address.kind == "group" and address.key in self._groups
-            ):
-                # This connection's copy goes straight out, ahead of the completion frame.
-                await self._write_event(encoded.tail, req_id)
-                mine = 1
-                exclude = self.websocket_id
-            await self._hub.deliver(Delivery(address, encoded.tail, exclude))
+                    await self._hub.deliver(Delivery(address, tail))
+            elif (key == self.user_key) if kind == "user" else (key in self._groups):
+                # This connection's copy goes straight out, ahead of the completion frame; the hub
+                # serves the other members.
+                mine += 1
+                self._seq += 1
+                await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
+                await self._hub.deliver(Delivery(address, tail, self.websocket_id))
+            else:
+                await self._hub.deliver(Delivery(address, tail))
         return mine
 
-    async def _write_event(self, tail: str, req_id: str | None) -> None:
-        async with self._write_lock:
-            self._seq += 1
-            frame = event_frame(new_msg_id(), req_id, self._seq, tail)
-            try:
-                await self._send(frame)
-            except Exception as error:
-                raise _TransportGone from error
-
     async def _write(self, frame: str) -> None:
-        async with self._write_lock:
-            try:
-                await self._send(frame)
-            except Exception as error:
-                raise _TransportGone from error
+        """Send frames in the order they were made, even when several tasks write at once.
+
+        ``seq`` is assigned synchronously before this is called; while one task is inside ``send``,
+        others queue their frames and that task sends them in order.
+        """
+        if self._writing:
+            self._backlog.append(frame)
+            return
+        self._writing = True
+        try:
+            await self._send(frame)
+            while self._backlog:
+                await self._send(self._backlog.popleft())
+        except Exception as error:
+            self._backlog.clear()
+            raise _TransportGone from error
+        finally:
+            self._writing = False
 
     async def _write_problem(
         self, problem: WebSocketProblem, req_id: str | None, *, failed_action: str | None = None

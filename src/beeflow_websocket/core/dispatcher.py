@@ -7,11 +7,9 @@ Application code pushes events from anywhere (an HTTP view, a job) with :meth:`D
 from __future__ import annotations
 
 import asyncio
-import inspect
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
@@ -21,7 +19,7 @@ from .connection import CloseCallback, Connection, SendCallback
 from .event_registry import WebSocketEvent
 from .frames import ActionDecoder, encode_event
 from .hub import Delivery, Hub, LocalHub
-from .recipient_registry import Address, RecipientRegistryMeta
+from .recipient_registry import resolve_addresses
 
 __all__ = ["Dispatcher"]
 
@@ -79,13 +77,9 @@ class Dispatcher:
         Its frames carry ``req_id`` null. Connections of other processes are reached when the hub
         spans processes (Django channel layer, Redis).
         """
-        encoded = encode_event(event)
-        resolver = RecipientRegistryMeta.resolver(event.recipient)
-        if resolver is None:
-            raise LookupError(f"event {encoded.name!r} names an unknown recipient {event.recipient!r}")
-        targets: Any = resolver.resolve(event.recipient_id)
-        if inspect.isawaitable(targets):
-            targets = await targets
-        for target in targets:
-            address = target if isinstance(target, Address) else Address("websocket", target)
-            await self.hub.deliver(Delivery(address, encoded.tail))
+        tail = encode_event(event)
+        addresses = resolve_addresses(event.recipient, event.recipient_id)
+        if not isinstance(addresses, list):
+            addresses = await addresses
+        for address in addresses:
+            await self.hub.deliver(Delivery(address, tail))

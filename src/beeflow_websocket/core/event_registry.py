@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
 
 from .payloads import Uuid
@@ -26,16 +26,9 @@ from .registry import Registry
 __all__ = ["EventRegistryMeta", "RecipientId", "WebSocketEvent"]
 
 
-def _id_text(value: object) -> object:
-    if isinstance(value, (int, UUID)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-#: Recipient ids travel as text; integer and UUID ids (user primary keys) are converted.
-RecipientId = Annotated[str, BeforeValidator(_id_text)]
-
-_FRAME_FIELDS: set[str] = {"recipient", "recipient_id", "payload"}
+#: Recipient ids travel as text. Integer ids become text when the event is created; UUID ids
+#: (user primary keys) stay UUIDs on the object and are written as text.
+RecipientId = str | UUID
 
 
 class EventRegistryMeta(ModelMetaclass):
@@ -72,7 +65,7 @@ class EventRegistryMeta(ModelMetaclass):
 class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
     """Base class of every event. Subclasses set ``name=`` and narrow ``payload``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
     event_name: ClassVar[str]
 
@@ -80,7 +73,7 @@ class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
     recipient_id: RecipientId
     #: Kept for 0.3.0 code that sets it; the runtime always sends the action's own ``req_id`` to the
     #: connection that sent the action, and none to any other connection.
-    req_id: Annotated[Uuid | None, BeforeValidator(_id_text)] = None
+    req_id: Uuid | UUID | None = Field(default=None, exclude=True)
     #: A JSON object: subclasses narrow it to their payload model.
     payload: BaseModel | dict[str, Any] = Field(default_factory=dict)
 
@@ -90,5 +83,4 @@ class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
         Returns ``"recipient":...,"recipient_id":...,"payload":{...}}`` (closing brace included):
         encoded once per event however many connections receive it.
         """
-        body = self.__pydantic_serializer__.to_json(self, by_alias=True, include=_FRAME_FIELDS)
-        return body.decode()[1:]
+        return self.__pydantic_serializer__.to_json(self, by_alias=True).decode()[1:]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union, cast
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
@@ -146,23 +145,19 @@ def _valid_uuid(value: object) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedEvent:
-    """An event encoded once: the frame members from ``event`` to the end."""
+def encode_event(event: Any) -> str:
+    """Encode a :class:`~beeflow_websocket.core.event_registry.WebSocketEvent` once for delivery.
 
-    name: str
-    tail: str
-
-
-def encode_event(event: Any) -> EncodedEvent:
-    """Encode a :class:`~beeflow_websocket.core.event_registry.WebSocketEvent` for delivery."""
+    Returns the frame members from ``event`` to the closing brace; each receiving connection puts
+    its own ``msg_id``, ``req_id`` and ``seq`` in front (:func:`event_frame`).
+    """
     try:
         name_json: str = type(event).__beeflow_event_json__
     except AttributeError:
         raise TypeError(
             f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}"
         ) from None
-    return EncodedEvent(type(event).event_name, f'"event":{name_json},{event.frame_body()}')
+    return f'"event":{name_json},{event.frame_body()}'
 
 
 def event_frame(msg_id: str, req_id: str | None, seq: int, tail: str) -> str:

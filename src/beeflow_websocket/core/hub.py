@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .recipient_registry import Address
 
@@ -20,8 +19,7 @@ __all__ = ["Delivery", "Hub", "LocalHub", "Member"]
 logger = logging.getLogger("beeflow_websocket")
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """An encoded event on its way to an address.
 
     ``exclude`` names a websocket that already received its copy directly (the connection whose

@@ -14,9 +14,9 @@ Built in: ``websocket`` (one connection), ``user`` (every connection of a user i
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from .registry import Registry
 
@@ -28,13 +28,13 @@ __all__ = [
     "RecipientRegistryMeta",
     "UserRecipient",
     "WebSocketRecipient",
+    "resolve_addresses",
 ]
 
 AddressKind = Literal["websocket", "user", "group"]
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     """A delivery target the hub understands."""
 
     kind: AddressKind
@@ -92,6 +92,29 @@ class RecipientRegistryMeta(type):
         if instance is None:
             instance = cls._instances[recipient] = recipient()
         return instance  # type: ignore[no-any-return]
+
+
+def resolve_addresses(recipient: str, recipient_id: object) -> list[Address] | Awaitable[list[Address]]:
+    """Where an event for ``recipient``/``recipient_id`` goes, as hub addresses.
+
+    Returns the list directly when the resolver is synchronous (no coroutine on the hot path), or an
+    awaitable of it when the resolver is a coroutine.
+    """
+    resolver = RecipientRegistryMeta.resolver(recipient)
+    if resolver is None:
+        raise LookupError(f"no recipient class is registered as {recipient!r}")
+    targets: Any = resolver.resolve(recipient_id if type(recipient_id) is str else str(recipient_id))
+    if type(targets) is not tuple and inspect.isawaitable(targets):
+        return _addresses_later(targets)
+    return _addresses(targets)
+
+
+def _addresses(targets: Iterable[str | Address]) -> list[Address]:
+    return [target if isinstance(target, Address) else Address("websocket", target) for target in targets]
+
+
+async def _addresses_later(targets: Awaitable[Iterable[str | Address]]) -> list[Address]:
+    return _addresses(await targets)
 
 
 class WebSocketRecipient(metaclass=RecipientRegistryMeta, name="websocket", builtin=True):
