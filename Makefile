@@ -1,7 +1,7 @@
 # Every target runs through uv. When uv is missing, `ensure-uv` installs it for the Python in use
 # (`python3 -m pip install uv`), so `make demo` and `make test` work on a fresh machine.
 UV ?= uv
-RUN := $(UV) run --locked
+RUN := $(UV) run --locked --all-extras --all-packages
 
 .PHONY: help ensure-uv sync demo test test-core lint format mypy check bench build clean
 
@@ -10,7 +10,7 @@ help:
 	@echo "test       every test suite"
 	@echo "test-core  the framework-free core only"
 	@echo "lint       ruff check + ruff format --check"
-	@echo "mypy       mypy --strict on src/"
+	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy (+ generated-code drift once there is generated code)"
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 
@@ -18,7 +18,7 @@ ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 sync: ensure-uv
-	$(UV) sync --locked
+	$(UV) sync --locked --all-extras --all-packages
 
 demo: ensure-uv
 	$(RUN) python examples/core_demo.py

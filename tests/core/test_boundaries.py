@@ -38,3 +38,13 @@ def test_forked_processes_do_not_repeat_ids() -> None:
         for _ in range(2)
     )
     assert first != second
+
+
+def test_generated_code_gets_a_clear_error_from_an_old_runtime() -> None:
+    import pytest
+
+    from beeflow_websocket.core.compat import RUNTIME_API, require_runtime_api
+
+    require_runtime_api(RUNTIME_API, package="my_app.ws")
+    with pytest.raises(ImportError, match=r"my_app\.ws .* upgrade beeflow-websocket"):
+        require_runtime_api(RUNTIME_API + 1, package="my_app.ws")
