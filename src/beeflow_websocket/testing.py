@@ -130,7 +130,7 @@ class AsyncWebSocketTestClient:
         self.close_code = code
 
     async def __aenter__(self) -> Self:
-        await self.connection.open()
+        await self.dispatcher.open(self.connection)
         return self
 
     async def __aexit__(

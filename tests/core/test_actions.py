@@ -188,3 +188,14 @@ def test_unresolvable_postponed_annotation_says_what_to_do() -> None:
         class Uses(metaclass=ActionRegistryMeta, name="uses_local"):
             async def execute(self, payload: Local, context: ActionContext) -> None:
                 return None
+
+
+def test_untyped_event_keeps_a_dict_or_any_model_payload() -> None:
+    class Note(WebSocketEvent, name="note"):
+        pass
+
+    class Body(BaseModel):
+        text: str
+
+    assert Note(recipient="user", recipient_id="1", payload={"a": 1}).frame_body().endswith('"payload":{"a":1}}')
+    assert Note(recipient="user", recipient_id="1", payload=Body(text="x")).frame_body().endswith('"payload":{"text":"x"}}')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beeflow_websocket.core.subprotocols import ACCESS_TOKEN, COMPLETION, negotiate
+from beeflow_websocket.core.handshake import ACCESS_TOKEN, COMPLETION, negotiate
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 
 from .conftest import Kit

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import Iterable
 from types import ModuleType
 
-__all__ = ["PLUGIN_MODULES", "autodiscover", "package_and_parents"]
+__all__ = ["PLUGIN_MODULES", "autodiscover", "caller_packages", "package_and_parents"]
 
 PLUGIN_MODULES = ("actions", "events", "recipients", "ws.actions", "ws.events", "ws.recipients")
 
@@ -44,3 +45,17 @@ def package_and_parents(module: str) -> list[str]:
     """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``: where FastAPI and Flask apps look for plugins."""
     parts = module.split(".")
     return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
+def caller_packages(depth: int = 2) -> list[str]:
+    """The module that called our caller, and its parent packages (for FastAPI and Flask setup).
+
+    ``depth`` counts frames above this function: 2 is the caller of the function calling this one.
+    A script run as ``__main__`` counts under its import name when it has one.
+    """
+    namespace = sys._getframe(depth).f_globals
+    name = namespace.get("__name__", "")
+    if name == "__main__":
+        spec = namespace.get("__spec__")
+        name = getattr(spec, "name", "") or ""
+    return package_and_parents(name) if name else []

@@ -16,7 +16,7 @@ RUNTIME_API = 1
 
 def require_runtime_api(level: int, *, package: str) -> None:
     """Raise ``ImportError`` when this runtime is older than ``level``."""
-    if RUNTIME_API < level:
+    if level > RUNTIME_API:
         from beeflow_websocket import __version__
 
         raise ImportError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig"]
@@ -18,11 +19,14 @@ class ProtocolConfig:
     problem and the connection is closed with 1009.
     ``max_in_flight``: actions of one connection that may run at once; 1 runs them one at a time in
     arrival order.
+    ``allowed_origins``: browser origins that may connect (``None``: any); adapters refuse the
+    others with 403 before the handshake completes.
     """
 
     problem_type_base_url: str | None = None
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     max_in_flight: int = 1
+    allowed_origins: Collection[str] | None = None
 
     def __post_init__(self) -> None:
         if self.max_message_size < 1:

@@ -31,6 +31,8 @@ class Dispatcher:
         self.config = config or ProtocolConfig()
         self.hub: Hub = hub if hub is not None else LocalHub()
         self.decoder = ActionDecoder()
+        #: The event loop serving this dispatcher's connections, once one has opened.
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def connection(
         self,
@@ -65,11 +67,35 @@ class Dispatcher:
         connection = self.connection(
             send=send, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
         )
-        await connection.open()
+        await self.open(connection)
         try:
             yield connection
         finally:
             await asyncio.shield(connection.shutdown())
+
+    async def open(self, connection: Connection) -> None:
+        """Open ``connection`` and remember the loop it runs on (for :meth:`push_sync`)."""
+        self.loop = asyncio.get_running_loop()
+        await connection.open()
+
+    def push_sync(self, event: WebSocketEvent, *, timeout: float | None = 10.0) -> None:
+        """:meth:`push` for synchronous code: a Django or Flask view, a thread, a management command.
+
+        Runs on the loop that serves the connections when there is one in another thread, else on a
+        new loop (enough when the hub spans processes, as Django's channel layer does). Call
+        :meth:`push` from async code instead.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError("push_sync() was called from async code: use `await dispatcher.push(event)`")
+        loop = self.loop
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.push(event), loop).result(timeout)
+        else:
+            asyncio.run(self.push(event))
 
     async def push(self, event: WebSocketEvent) -> None:
         """Send an event from outside any action: to a websocket, a user, a group or your recipient.

@@ -17,7 +17,7 @@ import sys
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 from pydantic._internal._model_construction import ModelMetaclass
 
 from .payloads import Uuid
@@ -75,7 +75,7 @@ class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
     #: connection that sent the action, and none to any other connection.
     req_id: Uuid | UUID | None = Field(default=None, exclude=True)
     #: A JSON object: subclasses narrow it to their payload model.
-    payload: BaseModel | dict[str, Any] = Field(default_factory=dict)
+    payload: dict[str, Any] | SerializeAsAny[BaseModel] = Field(default_factory=dict)
 
     def frame_body(self) -> str:
         """The JSON members shared by every copy of this event's frame, after ``event``.
