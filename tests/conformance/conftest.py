@@ -21,6 +21,8 @@ class ServerKind:
 
 DJANGO_ENV = {"DJANGO_SETTINGS_MODULE": "tests.conformance.apps.django_project.settings"}
 
+APPS = Path(__file__).parent / "apps"
+
 SERVER_KINDS: dict[str, ServerKind] = {
     "fastapi-uvicorn": ServerKind(
         lambda port: [
@@ -29,6 +31,33 @@ SERVER_KINDS: dict[str, ServerKind] = {
         ]
     ),
 }  # fmt: skip
+
+if (APPS / "django_project" / "asgi.py").exists():
+    SERVER_KINDS["django-daphne"] = ServerKind(
+        lambda port: [
+            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "1",
+            "tests.conformance.apps.django_project.asgi:application",
+        ],
+        DJANGO_ENV,
+    )  # fmt: skip
+    SERVER_KINDS["django-uvicorn"] = ServerKind(
+        lambda port: [
+            PYTHON, "-m", "uvicorn", "tests.conformance.apps.django_project.asgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        ],
+        DJANGO_ENV,
+    )  # fmt: skip
+
+if (APPS / "flask_app.py").exists():
+    SERVER_KINDS["flask-werkzeug"] = ServerKind(
+        lambda port: [PYTHON, "-m", "tests.conformance.apps.flask_app", "--port", str(port)]
+    )
+    SERVER_KINDS["flask-gunicorn"] = ServerKind(
+        lambda port: [
+            PYTHON, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "64", "--workers", "1",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tests.conformance.apps.flask_app:app",
+        ]
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=sorted(SERVER_KINDS))

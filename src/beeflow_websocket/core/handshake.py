@@ -101,7 +101,7 @@ def origin_allowed(origin: str | None, allowed: Collection[str] | None) -> bool:
     return _normalise_origin(origin) in {_normalise_origin(item) for item in allowed}
 
 
-async def resolve_token(
+async def resolve_token[T](
     resolver: TokenResolver,
     token: str | None,
     *,
