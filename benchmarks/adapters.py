@@ -1,0 +1,157 @@
+"""End-to-end adapter benchmark: each adapter against the bare framework, same server, same load, same run.
+
+For every case both servers answer the same typed echo envelope (five-field payload, pydantic
+validation) on 127.0.0.1. The load client holds 50 connections with one request in flight each
+and counts answered requests; the server's own CPU time per request is read from /proc, so the
+figures stay meaningful when the load client (sharing the machine) is the bottleneck. Sides run
+alternately, best of ``--rounds``.
+
+Run: ``make bench-adapters`` (or ``uv run python benchmarks/adapters.py --seconds 5``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from websockets.asyncio.client import connect  # noqa: E402
+
+from tests.conformance.servers import free_port, run_server  # noqa: E402
+
+PYTHON = sys.executable
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def uvicorn(target: str) -> Callable[[int], list[str]]:
+    return lambda port: [PYTHON, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+                         "--log-level", "warning", "--no-access-log"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    ours: Callable[[int], list[str]]
+    bare: Callable[[int], list[str]]
+    target: float
+    env: dict[str, str] | None = None
+
+
+CASES = [
+    Case(
+        "FastAPI adapter vs bare Starlette + pydantic (uvicorn)",
+        uvicorn("benchmarks.apps.fastapi_beeflow:app"),
+        uvicorn("benchmarks.apps.starlette_bare:app"),
+        0.9,
+    ),
+]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def frame() -> str:
+    payload = {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"}
+    return json.dumps(
+        {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.echo", "payload": payload}
+    )
+
+
+async def load(url: str, connections: int, seconds: float, warmup: float) -> tuple[int, float]:
+    """Requests answered during the measured window, and the window's length."""
+    counting = False
+    answered = 0
+    stop_at = 0.0
+
+    async def session() -> None:
+        nonlocal answered
+        text = frame()
+        async with connect(url, max_size=None) as ws:
+            while time.monotonic() < stop_at or not counting:
+                await ws.send(text)
+                reply = await ws.recv()
+                assert '"seq"' in str(reply), reply
+                if counting:
+                    answered += 1
+
+    stop_at = time.monotonic() + warmup + seconds + 3600
+    tasks = [asyncio.create_task(session()) for _ in range(connections)]
+    await asyncio.sleep(warmup)
+    counting = True
+    start = time.monotonic()
+    stop_at = start + seconds
+    await asyncio.gather(*tasks)
+    return answered, time.monotonic() - start
+
+
+def measure(argv: list[str], port: int, args: argparse.Namespace, env: dict[str, str] | None) -> dict[str, float]:
+    log = Path("/tmp") / f"beeflow-bench-{port}.log"
+    with run_server("bench", argv, port=port, log=log, env=env) as server:
+        before = cpu_seconds(server.process.pid)
+        answered, window = asyncio.run(load(server.url, args.connections, args.seconds, args.warmup))
+        used = cpu_seconds(server.process.pid) - before
+    return {"rps": answered / window, "cpu_us": used / max(answered, 1) * 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    for case in CASES:
+        best: dict[str, dict[str, float]] = {}
+        for _ in range(args.rounds):
+            for side, argv in (("ours", case.ours), ("bare", case.bare)):
+                port = free_port()
+                figures = measure(argv(port), port, args, case.env)
+                if side not in best or figures["rps"] > best[side]["rps"]:
+                    best[side] = figures
+        results.append(
+            {
+                "case": case.name,
+                "ours_rps": best["ours"]["rps"],
+                "bare_rps": best["bare"]["rps"],
+                "throughput_ratio": best["ours"]["rps"] / best["bare"]["rps"],
+                "ours_cpu_us": best["ours"]["cpu_us"],
+                "bare_cpu_us": best["bare"]["cpu_us"],
+                "cpu_ratio": best["bare"]["cpu_us"] / best["ours"]["cpu_us"],
+                "target": case.target,
+            }
+        )
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(
+        f"{args.connections} connections, one request in flight each, {args.seconds:g} s per run, best of {args.rounds}"
+    )
+    print()
+    print(
+        "| case | ours req/s | bare req/s | throughput ratio | ours server CPU µs/req | bare server CPU µs/req | CPU efficiency ratio | target |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in results:
+        print(
+            f"| {row['case']} | {row['ours_rps']:,.0f} | {row['bare_rps']:,.0f} | {row['throughput_ratio']:.2f}x | "
+            f"{row['ours_cpu_us']:.0f} | {row['bare_cpu_us']:.0f} | {row['cpu_ratio']:.2f}x | >= {row['target']:.1f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
