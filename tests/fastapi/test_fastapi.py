@@ -173,6 +173,9 @@ def test_handle_requires_configuration() -> None:
     async def endpoint(websocket: WebSocket) -> None:
         await handle_beeflow_websocket(websocket, user_id=1)
 
-    with TestClient(app) as client, pytest.raises(RuntimeError, match="configure_beeflow_websocket"):
-        with client.websocket_connect("/ws/"):
-            pass
+    with (
+        TestClient(app) as client,
+        pytest.raises(RuntimeError, match="configure_beeflow_websocket"),
+        client.websocket_connect("/ws/"),
+    ):
+        pass
