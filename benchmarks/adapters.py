@@ -143,7 +143,8 @@ def main() -> None:
     )
     print()
     print(
-        "| case | ours req/s | bare req/s | throughput ratio | ours server CPU µs/req | bare server CPU µs/req | CPU efficiency ratio | target |"
+        "| case | ours req/s | bare req/s | throughput ratio | ours server CPU µs/req "
+        "| bare server CPU µs/req | CPU efficiency ratio | target |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in results:
