@@ -198,4 +198,8 @@ def test_untyped_event_keeps_a_dict_or_any_model_payload() -> None:
         text: str
 
     assert Note(recipient="user", recipient_id="1", payload={"a": 1}).frame_body().endswith('"payload":{"a":1}}')
-    assert Note(recipient="user", recipient_id="1", payload=Body(text="x")).frame_body().endswith('"payload":{"text":"x"}}')
+    assert (
+        Note(recipient="user", recipient_id="1", payload=Body(text="x"))
+        .frame_body()
+        .endswith('"payload":{"text":"x"}}')
+    )
