@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo test test-core lint format mypy check bench build clean
+.PHONY: help ensure-uv sync demo test test-core test-adapters lint format mypy check bench bench-adapters build clean
 
 help:
 	@echo "demo       run the built-in example: an in-process tour of the protocol"
@@ -12,7 +12,9 @@ help:
 	@echo "lint       ruff check + ruff format --check"
 	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy (+ generated-code drift once there is generated code)"
+	@echo "test-adapters  the conformance suite and adapter tests on real servers"
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
+	@echo "bench-adapters  each adapter against its bare framework on a real server"
 
 ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -29,6 +31,9 @@ test: ensure-uv
 test-core: ensure-uv
 	$(RUN) pytest tests/core
 
+test-adapters: ensure-uv
+	$(RUN) pytest tests/conformance tests/fastapi tests/django tests/flask
+
 lint: ensure-uv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
@@ -44,6 +49,9 @@ check: lint mypy
 
 bench: ensure-uv
 	$(RUN) python benchmarks/dispatch.py
+
+bench-adapters: ensure-uv
+	$(RUN) python benchmarks/adapters.py
 
 build: ensure-uv
 	$(UV) build
