@@ -224,11 +224,20 @@ class WebSocketTestClient:
         self._loop = _loop_for(self._client.dispatcher)
 
     def _run(self, coroutine: Any) -> Any:
-        return self._loop.run_until_complete(coroutine)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop.run_until_complete(coroutine)
+        coroutine.close()
+        raise RuntimeError("WebSocketTestClient is for sync tests; in async tests use AsyncWebSocketTestClient")
 
     @property
     def dispatcher(self) -> Dispatcher:
         return self._client.dispatcher
+
+    @property
+    def connection(self) -> Connection:
+        return self._client.connection
 
     @property
     def websocket_id(self) -> str:
@@ -261,6 +270,17 @@ class WebSocketTestClient:
 
     def send_frame(self, frame: str | bytes) -> list[Frame]:
         result: list[Frame] = self._run(self._client.send_frame(frame))
+        return result
+
+    def send(
+        self,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        req_id: str | None = None,
+        msg_id: str | None = None,
+    ) -> str:
+        result: str = self._run(self._client.send(action, payload, req_id=req_id, msg_id=msg_id))
         return result
 
     def request(

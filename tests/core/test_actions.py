@@ -179,14 +179,19 @@ def test_action_definition_errors_are_raised_at_import_time() -> None:
                 return None
 
 
-def test_unresolvable_postponed_annotation_says_what_to_do() -> None:
+def test_postponed_annotations_resolve_in_local_scopes_too() -> None:
     class Local(BaseModel):
         x: int
 
+    class Uses(metaclass=ActionRegistryMeta, name="uses_local"):
+        async def execute(self, payload: Local, context: ActionContext) -> None:
+            return None
+
+    assert Uses.payload_model is Local  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="payload_model"):
 
-        class Uses(metaclass=ActionRegistryMeta, name="uses_local"):
-            async def execute(self, payload: Local, context: ActionContext) -> None:
+        class Later(metaclass=ActionRegistryMeta, name="uses_later"):
+            async def execute(self, payload: DefinedAfterwards, context: ActionContext) -> None:  # type: ignore[name-defined]  # noqa: F821
                 return None
 
 

@@ -192,3 +192,33 @@ async def test_handler_can_answer_with_its_own_problem(kit: Kit) -> None:
             "req_id": reply.req_id,
         }
         await assert_still_alive(client)
+
+
+def test_problems_refuse_malformed_errors_and_reserved_extensions() -> None:
+    from beeflow_websocket.core.problems import WebSocketProblem
+
+    with pytest.raises(ValueError, match="pointer"):
+        WebSocketProblem(409, "conflict", errors=[{"pointer": 1}])  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="seq"):
+        WebSocketProblem(409, "conflict", extensions={"seq": 3})
+    with pytest.raises(ValueError, match="4xx or 5xx"):
+        WebSocketProblem(200, "ok")
+    problem = WebSocketProblem(409, "conflict", extensions={"retry_after": 3})
+    assert (problem.slug, problem.title, problem.extensions) == ("conflict", "Conflict", {"retry_after": 3})
+
+
+async def test_a_deliberate_5xx_problem_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
+    from beeflow_websocket.core.payloads import WebSocketActionPayload
+    from beeflow_websocket.core.problems import WebSocketProblem
+
+    class Down(metaclass=ActionRegistryMeta, name="down"):
+        async def execute(self, message: WebSocketActionPayload, context: ActionContext) -> list[Any]:
+            raise WebSocketProblem(503, "maintenance", detail="Back soon.")
+
+    caplog.set_level(logging.WARNING, logger="beeflow_websocket")
+    async with AsyncWebSocketTestClient() as client:
+        problem = (await client.request("down")).problem
+    assert problem is not None
+    assert problem["status"] == 503
+    assert any("maintenance" in record.getMessage() for record in caplog.records)

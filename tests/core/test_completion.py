@@ -64,3 +64,8 @@ def test_subprotocol_negotiation(offered: list[str], selected: str | None, compl
     handshake = negotiate(offered)
     assert (handshake.subprotocol, handshake.completion, handshake.token) == (selected, completion, token)
     assert handshake.subprotocol != token or token is None
+
+
+def test_a_protocol_name_after_the_marker_is_not_a_token() -> None:
+    assert negotiate(["access-token", "beeflow.v1"]).token is None
+    assert negotiate(["access-token", "beeflow.v1"]).subprotocol == COMPLETION

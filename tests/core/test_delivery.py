@@ -152,3 +152,30 @@ async def test_frames_are_sent_in_seq_order_under_concurrent_delivery() -> None:
         client.connection._send = slow_send
         await asyncio.gather(*(dispatcher.push(HealthEvent(recipient="user", recipient_id="u")) for _ in range(50)))
         assert [frame["seq"] for frame in client.received] == list(range(1, 51))
+
+
+async def test_overlapping_addresses_reach_the_sender_once(kit: Kit) -> None:
+    dispatcher = Dispatcher()
+
+    class MeAndMyRoom(metaclass=RecipientRegistryMeta, name="me_and_room"):
+        def resolve(self, recipient_id: str) -> Iterable[str | Address]:
+            return [Address.user(recipient_id), Address.group("lobby"), recipient_id]
+
+    async with (
+        AsyncWebSocketTestClient(dispatcher, user_id="u", websocket_id="u") as sender,
+        AsyncWebSocketTestClient(dispatcher, user_id="other") as member,
+    ):
+        await sender.join_group("lobby")
+        await member.join_group("lobby")
+        from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
+        from beeflow_websocket.core.payloads import WebSocketActionPayload
+
+        class Shout(metaclass=ActionRegistryMeta, name="shout"):
+            async def execute(self, message: WebSocketActionPayload, context: ActionContext) -> list[HealthEvent]:
+                return [HealthEvent(recipient="me_and_room", recipient_id="u")]
+
+        reply = await sender.request("shout")
+        assert len(reply.events) == 1
+        assert reply.completion is not None
+        assert reply.completion["events"] == 1
+        assert len(member.pushed()) == 1

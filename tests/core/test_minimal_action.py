@@ -80,3 +80,11 @@ async def test_builtin_health_action_without_any_application_code() -> None:
     async with AsyncWebSocketTestClient() as client:
         reply = await client.request("health")
     assert reply.payloads("health") == [{"status": "ok"}]
+
+
+async def test_the_sync_client_refuses_to_run_inside_an_event_loop() -> None:
+    import pytest
+
+    client = WebSocketTestClient()
+    with pytest.raises(RuntimeError, match="AsyncWebSocketTestClient"):
+        client.request("health")

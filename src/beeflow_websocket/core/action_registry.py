@@ -20,6 +20,7 @@ its base's name and replaces it in the registry: that is how a generated stub ge
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -124,7 +125,9 @@ class ActionRegistryMeta(type):
         if not (inspect.isasyncgenfunction(execute) or inspect.iscoroutinefunction(execute)):
             raise TypeError(f"{cls_name}.execute must be an async generator or a coroutine function")
         cls.action_name = name
-        cls.payload_model = _payload_model(cls, namespace, execute)
+        # The scope of the class statement, for annotations postponed by ``from __future__``.
+        scope = sys._getframe(1).f_locals
+        cls.payload_model = _payload_model(cls, namespace, execute, scope)
         cls.streams_events = inspect.isasyncgenfunction(execute)
         mcs.registry.register(name, cls, builtin=builtin)
         return cls
@@ -135,11 +138,13 @@ class ActionRegistryMeta(type):
         return cls.registry.get(name)
 
 
-def _payload_model(cls: type[Any], namespace: dict[str, Any], execute: Any) -> type[BaseModel] | None:
+def _payload_model(
+    cls: type[Any], namespace: dict[str, Any], execute: Any, scope: dict[str, Any]
+) -> type[BaseModel] | None:
     if "payload_model" in namespace:
         return _checked_model(cls, namespace["payload_model"])
     if "execute" in namespace:
-        annotation = _first_parameter_annotation(cls, execute)
+        annotation = _first_parameter_annotation(cls, execute, scope)
         if annotation is not inspect.Parameter.empty:
             return _checked_model(cls, annotation)
     inherited: type[BaseModel] | None = getattr(cls, "payload_model", None)
@@ -157,7 +162,7 @@ def _checked_model(cls: type[Any], annotation: Any) -> type[BaseModel] | None:
     )
 
 
-def _first_parameter_annotation(cls: type[Any], execute: Any) -> Any:
+def _first_parameter_annotation(cls: type[Any], execute: Any, scope: dict[str, Any]) -> Any:
     parameters = list(inspect.signature(execute).parameters.values())
     if len(parameters) < 3:
         raise TypeError(f"{cls.__qualname__}.execute must take (self, payload, context)")
@@ -166,9 +171,9 @@ def _first_parameter_annotation(cls: type[Any], execute: Any) -> Any:
         return annotation
     # Postponed annotations (``from __future__ import annotations``): resolve only this one.
     try:
-        return eval(annotation, getattr(execute, "__globals__", {}), dict(vars(cls)))
+        return eval(annotation, getattr(execute, "__globals__", {}), {**scope, **vars(cls)})
     except NameError as error:
         raise TypeError(
             f"{cls.__qualname__}.execute: cannot resolve the payload annotation {annotation!r} ({error}); "
-            f"define the model at module level or set payload_model on the class"
+            f"define the model before the action class or set payload_model on the class"
         ) from None

@@ -25,7 +25,7 @@ from .action_registry import ActionContext, UserId
 from .frames import FrameRejected, completion_frame, encode_event, event_frame, problem_frame
 from .hub import Delivery
 from .ids import new_msg_id
-from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, WebSocketProblem
+from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
 
 if TYPE_CHECKING:
@@ -208,13 +208,14 @@ class Connection:
             await self._write_problem(rejected.problem, rejected.req_id)
             return
         action = message.__action_class__
+        name: str = action.action_name
         req_id = message.req_id
         context = ActionContext(
             self.websocket_id,
             self.user_id,
             req_id=req_id,
             msg_id=message.msg_id,
-            action=action.action_name,
+            action=name,
             member=self,
         )
         argument = message if action.payload_model is None else message.payload
@@ -229,40 +230,44 @@ class Connection:
         except (_TransportGone, asyncio.CancelledError):
             raise
         except WebSocketProblem as problem:
+            if problem.status >= 500:
+                # A 5xx is the application's fault even when raised on purpose: leave a trace.
+                level = logging.WARNING if problem.status == NOT_IMPLEMENTED.status else logging.ERROR
+                logger.log(level, "action %r answered %s %s", name, problem.status, problem.code, exc_info=True)
             await self._write_problem(problem, req_id)
             return
         except Exception:
             internal = INTERNAL_ERROR.problem(_INTERNAL_DETAIL)
-            await self._write_problem(internal, req_id, failed_action=action.action_name)
+            await self._write_problem(internal, req_id, failed_action=name)
             return
         if self.completion:
-            await self._write(completion_frame(new_msg_id(), req_id, _json_text(action.action_name), delivered))
+            await self._write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
 
     async def _emit(self, event: Any, req_id: str) -> int:
-        """Route one event of this connection's action; return how many copies reached this connection."""
+        """Route one event of this connection's action; return 1 if this connection received it.
+
+        This connection gets its copy straight away (ahead of the completion frame) and at most
+        once, however many of the event's addresses include it; the hub serves everyone else.
+        """
         tail = encode_event(event)
-        mine = 0
         addresses = resolve_addresses(event.recipient, event.recipient_id)
         if not isinstance(addresses, list):
             addresses = await addresses
+        mine = 0
         for address in addresses:
             kind, key = address
-            if kind == "websocket":
-                if key == self.websocket_id:
-                    mine += 1
-                    self._seq += 1
-                    await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
-                else:
-                    await self._hub.deliver(Delivery(address, tail))
-            elif (key == self.user_key) if kind == "user" else (key in self._groups):
-                # This connection's copy goes straight out, ahead of the completion frame; the hub
-                # serves the other members.
-                mine += 1
+            if kind == "websocket" and key == self.websocket_id:
+                includes_me = True
+            elif kind == "websocket":
+                includes_me = False
+            else:
+                includes_me = (key == self.user_key) if kind == "user" else (key in self._groups)
+            if includes_me and not mine:
+                mine = 1
                 self._seq += 1
                 await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
-                await self._hub.deliver(Delivery(address, tail, self.websocket_id))
-            else:
-                await self._hub.deliver(Delivery(address, tail))
+            if kind != "websocket" or not includes_me:
+                await self._hub.deliver(Delivery(address, tail, self.websocket_id if includes_me else None))
         return mine
 
     async def _write(self, frame: str) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import sys
+import types
+import typing
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -29,6 +31,25 @@ __all__ = ["EventRegistryMeta", "RecipientId", "WebSocketEvent"]
 #: Recipient ids travel as text. Integer ids become text when the event is created; UUID ids
 #: (user primary keys) stay UUIDs on the object and are written as text.
 RecipientId = str | UUID
+
+
+def _check_object_payload(cls_name: str, annotation: Any) -> None:
+    """An event payload is a JSON object: a pydantic model, a dict, or a union of those."""
+    members = (
+        typing.get_args(annotation)
+        if isinstance(annotation, types.UnionType) or (typing.get_origin(annotation) is typing.Union)
+        else (annotation,)
+    )
+    for member in members:
+        origin = typing.get_origin(member) or member
+        if member is type(None) or (
+            isinstance(origin, type) and (issubclass(origin, BaseModel) or issubclass(origin, dict))
+        ):
+            continue
+        if typing.get_origin(member) is typing.Annotated:
+            _check_object_payload(cls_name, typing.get_args(member)[0])
+            continue
+        raise TypeError(f"{cls_name}.payload must be a pydantic model or a dict (a JSON object), not {member!r}")
 
 
 class EventRegistryMeta(ModelMetaclass):
@@ -53,6 +74,8 @@ class EventRegistryMeta(ModelMetaclass):
                 namespace["__pydantic_parent_namespace__"] = dict(frame.f_locals)
             kwargs["__pydantic_reset_parent_namespace__"] = False
         cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if "payload" in namespace.get("__annotations__", {}):
+            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)  # type: ignore[attr-defined]
         if name is not None:
             if not name.strip():
                 raise ValueError(f"{cls_name}: an event name cannot be blank")

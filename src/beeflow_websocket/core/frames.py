@@ -189,6 +189,5 @@ def problem_frame(
     }
     if problem.errors is not None:
         body["errors"] = problem.errors
-    for key, value in problem.extensions.items():
-        body.setdefault(key, value)
-    return json.dumps(body, ensure_ascii=False, default=str)
+    body.update(problem.extensions)  # checked against RESERVED_MEMBERS when the problem was made
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -57,7 +57,7 @@ def negotiate(offered: Sequence[str]) -> Handshake:
     token: str | None = None
     if ACCESS_TOKEN in offered:
         position = offered.index(ACCESS_TOKEN)
-        if position + 1 < len(offered):
+        if position + 1 < len(offered) and offered[position + 1] not in (ACCESS_TOKEN, COMPLETION):
             token = offered[position + 1] or None
     completion = COMPLETION in offered
     if completion:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ACTION_NAME_PATTERN",
@@ -19,6 +19,7 @@ __all__ = [
     "CompletionPayload",
     "ErrorItem",
     "ErrorPayload",
+    "JsonInt",
     "Uuid",
     "WebSocketActionPayload",
     "WebSocketEventPayload",
@@ -28,6 +29,22 @@ __all__ = [
 #: They stay text: echoing a ``req_id`` back costs nothing and keeps the client's spelling.
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+
+
+def _json_integer(value: object) -> object:
+    # JSON Schema "integer": any number with no fractional part (1.0 and 1e30 count), never a
+    # string or a boolean, which pydantic's lax int would coerce.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer number")
+        return int(value)
+    return value
+
+
+#: An integer as JSON Schema means it.
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 #: An action name must contain a character that is not ASCII white space ("blank" names are invalid).
 ACTION_NAME_PATTERN = r"[^\t\n\v\f\r ]"
@@ -56,7 +73,7 @@ class WebSocketEventPayload(BaseModel):
 
     msg_id: Uuid
     req_id: Uuid | None
-    seq: Annotated[int, Field(ge=1)]
+    seq: Annotated[JsonInt, Field(ge=1)]
     event: str
     recipient: str
     recipient_id: str
@@ -77,7 +94,7 @@ class ErrorPayload(BaseModel):
 
     type: str
     title: str
-    status: Annotated[int, Field(ge=400, le=599)]
+    status: Annotated[JsonInt, Field(ge=400, le=599)]
     detail: str | None = None
     code: str
     instance: str | None = None
@@ -98,4 +115,4 @@ class CompletionPayload(BaseModel):
     msg_id: Uuid
     req_id: Uuid
     completed: str
-    events: Annotated[int, Field(ge=0)]
+    events: Annotated[JsonInt, Field(ge=0)]

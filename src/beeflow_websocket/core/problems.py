@@ -22,6 +22,7 @@ __all__ = [
     "INVALID_PAYLOAD",
     "MESSAGE_TOO_LARGE",
     "NOT_IMPLEMENTED",
+    "RESERVED_MEMBERS",
     "UNKNOWN_ACTION",
     "ActionNotImplemented",
     "ProblemKind",
@@ -63,6 +64,13 @@ NOT_IMPLEMENTED = ProblemKind(
 INTERNAL_ERROR = ProblemKind("internal_websocket_error", "internal-error", 500, "Internal server error")
 
 
+#: Members an extension may not set: the problem's own, and those that mark other frame kinds.
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "code", "instance", "msg_id", "req_id", "errors"}
+    | {"seq", "event", "recipient", "recipient_id", "payload", "completed", "events", "action"}
+)
+
+
 class WebSocketProblem(Exception):  # noqa: N818 - it is a problem, answered as one
     """Raise from a handler to answer the action with a problem of your choice.
 
@@ -86,6 +94,13 @@ class WebSocketProblem(Exception):  # noqa: N818 - it is a problem, answered as 
     ) -> None:
         if not 400 <= status <= 599:
             raise ValueError(f"a problem status must be 4xx or 5xx, got {status}")
+        if errors is not None:
+            for item in errors:
+                if set(item) != {"pointer", "detail"} or not all(isinstance(v, str) for v in item.values()):
+                    raise ValueError(f"problem errors are {{'pointer': str, 'detail': str}} items, got {item!r}")
+        clashing = RESERVED_MEMBERS.intersection(extensions or {})
+        if clashing:
+            raise ValueError(f"problem extensions cannot use the frame members {sorted(clashing)}")
         self.status = status
         self.code = code
         self.slug = slug or code.replace("_", "-")
