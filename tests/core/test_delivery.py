@@ -138,6 +138,9 @@ async def test_a_broken_socket_does_not_stop_delivery_to_others(kit: Kit) -> Non
         reply = await sender.request("notify_user", {"user_id": "u", "text": "x"})
         assert reply.ok
         assert len(fine.pushed()) == 1
+        assert broken.connection.closed  # the adapter's read loop sees this and ends the socket
+        await sender.request("notify_user", {"user_id": "u", "text": "y"})
+        assert len(fine.pushed()) == 1
 
 
 async def test_frames_are_sent_in_seq_order_under_concurrent_delivery() -> None:

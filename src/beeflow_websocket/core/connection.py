@@ -173,8 +173,13 @@ class Connection:
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send an event that another connection's action or the application addressed here."""
+        if self.closed:
+            return
         self._seq += 1
-        await self._write(event_frame(new_msg_id(), None, self._seq, delivery.tail))
+        try:
+            await self._write(event_frame(new_msg_id(), None, self._seq, delivery.tail))
+        except _TransportGone:
+            self._gone()
 
     def _too_large(self, frame: str | bytes) -> bool:
         # Only a str of between 1/4 and 1x the limit in characters gets here: its UTF-8 size decides.
