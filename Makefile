@@ -3,12 +3,13 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo test test-core test-adapters lint format mypy check bench bench-adapters build clean
+.PHONY: help ensure-uv sync demo test test-ts test-core test-adapters lint format mypy check bench bench-adapters build clean
 
 help:
 	@echo "demo       run the built-in example: an in-process tour of the protocol"
 	@echo "test       every test suite"
 	@echo "test-core  the framework-free core only"
+	@echo "test-ts    the TypeScript client: build, typecheck, unit tests, size budget"
 	@echo "lint       ruff check + ruff format --check"
 	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy (+ generated-code drift once there is generated code)"
@@ -25,8 +26,12 @@ sync: ensure-uv
 demo: ensure-uv
 	$(RUN) python examples/core_demo.py
 
-test: ensure-uv
+# TypeScript first, so that pytest's summary closes the run.
+test: ensure-uv test-ts
 	$(RUN) pytest
+
+test-ts:
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run check
 
 test-core: ensure-uv
 	$(RUN) pytest tests/core
