@@ -235,10 +235,11 @@ class Connection:
         except (_TransportGone, asyncio.CancelledError):
             raise
         except WebSocketProblem as problem:
-            if problem.status >= 500:
+            if problem.status == NOT_IMPLEMENTED.status:
+                logger.info("action %r is not implemented yet: answered 501", name)
+            elif problem.status >= 500:
                 # A 5xx is the application's fault even when raised on purpose: leave a trace.
-                level = logging.WARNING if problem.status == NOT_IMPLEMENTED.status else logging.ERROR
-                logger.log(level, "action %r answered %s %s", name, problem.status, problem.code, exc_info=True)
+                logger.error("action %r answered %s %s", name, problem.status, problem.code, exc_info=True)
             await self._write_problem(problem, req_id)
             return
         except Exception:

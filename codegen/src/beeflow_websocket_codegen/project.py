@@ -1,0 +1,294 @@
+"""Running the generator against a folder: write, skip when nothing changed, or check.
+
+Generated files are rewritten only when their content changes. User files (handler modules) are
+created when missing and never touched afterwards. A manifest (``_generated/manifest.json``)
+records the inputs and outputs of the last run, so a run with nothing changed reads a few hashes
+and stops, and handler modules whose action left the schema can be reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Settings
+from .errors import Diagnostic, SpecError, display_path
+from .ir import Protocol, build_protocol
+from .python.emitter import (
+    GENERATED_DIR,
+    HEADER_MARK,
+    PythonOutput,
+    emit_python,
+    relative_spec,
+)
+from .spec import load_spec
+
+__all__ = ["CheckReport", "GenerateReport", "check", "generate", "load_protocol", "unimplemented_actions"]
+
+MANIFEST = f"{GENERATED_DIR}/manifest.json"
+
+
+def load_protocol(spec: Path) -> Protocol:
+    """Load, validate and model the spec at ``spec``."""
+    return build_protocol(load_spec(spec), spec)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _relative(path: Path, start: Path) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path.resolve().as_posix()
+
+
+@dataclass
+class GenerateReport:
+    """What a ``generate`` run did."""
+
+    out: Path
+    written: list[Path] = field(default_factory=list)
+    created: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    up_to_date: bool = False
+    orphans: list[Path] = field(default_factory=list)
+    actions: int = 0
+    events: int = 0
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found; ``ok`` when nothing."""
+
+    out: Path
+    diffs: dict[Path, str] = field(default_factory=dict)
+    unimplemented: list[tuple[str, str]] = field(default_factory=list)  # (action, reason)
+    orphans: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diffs and not self.unimplemented
+
+
+def _manifest(settings: Settings, protocol: Protocol, output: PythonOutput, out: Path, spec: str) -> str:
+    inputs = {_relative(path, out): _hash(path.read_bytes()) for path in protocol.files}
+    data = {
+        "generator": f"beeflow-websocket-codegen {__version__}",
+        "spec": spec,
+        "options": {"line-length": settings.line_length},
+        "inputs": dict(sorted(inputs.items())),
+        "files": {path: _hash(text.encode()) for path, text in sorted(output.generated.items())},
+        "handlers": dict(sorted(output.handler_modules.items())),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _render(settings: Settings) -> tuple[Protocol, PythonOutput, dict[str, str], Path]:
+    assert settings.python_out is not None
+    out = settings.python_out
+    protocol = load_protocol(settings.spec)
+    spec = relative_spec(settings.spec, out)
+    output = emit_python(protocol, spec=spec, line_length=settings.line_length)
+    files = dict(output.generated)
+    files[MANIFEST] = _manifest(settings, protocol, output, out, spec)
+    return protocol, output, files, out
+
+
+def _up_to_date(settings: Settings, out: Path) -> dict[str, Any] | None:
+    """The manifest, when the last run had the same inputs, options and generator, and its files are intact."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("generator") != f"beeflow-websocket-codegen {__version__}":
+            return None
+        if manifest.get("options") != {"line-length": settings.line_length}:
+            return None
+        if manifest.get("spec") != relative_spec(settings.spec, out):
+            return None
+        for relative, digest in manifest["inputs"].items():
+            if _hash((out / relative).read_bytes()) != digest:
+                return None
+        for relative, digest in manifest["files"].items():
+            if _hash((out / relative).read_bytes()) != digest:
+                return None
+        for relative in manifest["handlers"].values():
+            if not (out / relative).is_file():
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return dict(manifest)
+
+
+def _orphans(out: Path, handler_modules: dict[str, str]) -> list[Path]:
+    """Handler modules of actions that are no longer in the schema."""
+    directory = out
+    if not directory.is_dir():
+        return []
+    expected = {out / path for path in handler_modules.values()}
+    found = []
+    for path in sorted(directory.glob("*.py")):
+        if path.name == "__init__.py" or path in expected:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if f"{GENERATED_DIR}.actions import" in text:
+            found.append(path)
+    return found
+
+
+def _refuse_foreign(out: Path, files: dict[str, str]) -> None:
+    """Never overwrite a file we did not generate (a user's ``__init__.py`` in the output folder)."""
+    for relative in sorted(files):
+        path = out / relative
+        if relative == MANIFEST or not path.is_file():
+            continue
+        try:
+            head = path.read_text(encoding="utf-8")[:200]
+        except (OSError, UnicodeDecodeError):
+            head = ""
+        if HEADER_MARK not in head:
+            raise SpecError(
+                Diagnostic(
+                    f"{display_path(path)} exists and was not generated by beeflow-websocket-codegen: it would be "
+                    "overwritten. Point --python-out at a new folder (the generator owns __init__.py and "
+                    f"{GENERATED_DIR}/ there; your handler modules sit next to them), or move the file away",
+                    path,
+                )
+            )
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(temporary, path)
+
+
+def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
+    """Write the package; return what was done."""
+    assert settings.python_out is not None
+    out = settings.python_out
+    if not force:
+        manifest = _up_to_date(settings, out)
+        if manifest is not None:
+            report = GenerateReport(out, up_to_date=True, unchanged=len(manifest["files"]) + 1)
+            report.orphans = _orphans(out, manifest["handlers"])
+            report.actions = len(manifest["handlers"])
+            return report
+    protocol, output, files, out = _render(settings)
+    if out.exists() and not out.is_dir():
+        raise SpecError(Diagnostic("the output path exists and is not a folder", out))
+    _refuse_foreign(out, files)
+    report = GenerateReport(out, actions=len(protocol.actions), events=len(protocol.events))
+    for relative, text in files.items():
+        path = out / relative
+        try:
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == text:
+            report.unchanged += 1
+        else:
+            _write(path, text)
+            report.written.append(path)
+    for relative, text in output.user.items():
+        path = out / relative
+        if not path.exists():
+            _write(path, text)
+            report.created.append(path)
+    report.orphans = _orphans(out, output.handler_modules)
+    return report
+
+
+def _is_not_implemented_call(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Raise) or node.exc is None:
+        return False
+    target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+    return name == "ActionNotImplemented"
+
+
+def unimplemented_actions(out: Path, protocol: Protocol, handler_modules: dict[str, str]) -> list[tuple[str, str]]:
+    """Actions whose handler module is missing, or whose subclass does not implement ``execute``."""
+    found = []
+    by_name = {action.name: action for action in protocol.actions}
+    for name, relative in sorted(handler_modules.items()):
+        action = by_name[name]
+        path = out / relative
+        where = display_path(path)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except FileNotFoundError:
+            found.append((name, f"{where} is missing (run beeflow-websocket generate to create its stub)"))
+            continue
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as error:
+            found.append((name, f"{where} cannot be read: {error}"))
+            continue
+        classes = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.ClassDef)
+            and any(
+                (isinstance(base, ast.Name) and base.id == action.base_name)
+                or (isinstance(base, ast.Attribute) and base.attr == action.base_name)
+                for base in node.bases
+            )
+        ]
+        if not classes:
+            found.append((name, f"{where} has no subclass of {action.base_name}"))
+            continue
+        methods = [
+            node
+            for cls in classes
+            for node in cls.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "execute"
+        ]
+        if not methods:
+            found.append((name, f"{where}: {classes[0].name} does not override execute"))
+            continue
+        body = [
+            statement
+            for statement in methods[-1].body
+            if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+        ]
+        if body and _is_not_implemented_call(body[0]):
+            found.append((name, f"{where}: {classes[0].name}.execute still raises ActionNotImplemented"))
+    return found
+
+
+def check(settings: Settings) -> CheckReport:
+    """Compare the folder with what ``generate`` would write; write nothing."""
+    protocol, output, files, out = _render(settings)
+    report = CheckReport(out)
+    for relative, text in files.items():
+        path = out / relative
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            report.diffs[path] = f"missing: {display_path(path)} (run beeflow-websocket generate)\n"
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            report.diffs[path] = f"unreadable: {display_path(path)}: {error}\n"
+            continue
+        if current != text:
+            name = display_path(path)
+            diff = difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"{name} (on disk)",
+                tofile=f"{name} (generated)",
+            )
+            report.diffs[path] = "".join(diff)
+    report.unimplemented = unimplemented_actions(out, protocol, output.handler_modules)
+    report.orphans = _orphans(out, output.handler_modules)
+    return report

@@ -1,0 +1,1 @@
+"""Python output: payload models, events, action bases, problems and handler stubs."""

@@ -1,0 +1,282 @@
+"""Payload schemas gathered into one self-contained JSON Schema document.
+
+Each message payload and each schema a ``$ref`` reaches (in this file or another) becomes one
+entry of ``$defs`` with a name of its own, and every ``$ref`` is rewritten to point at that entry,
+so the model generator sees one document with no outside references. A schema reached twice (a
+``components/schemas`` entry shared by several messages, a recursive schema) is one entry.
+
+Each schema is checked against its dialect's meta-schema on the way; the errors point into the
+user's files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import validators  # type: ignore[import-untyped]
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+from .errors import SpecError
+from .naming import Namespace, pascal_case
+from .spec.workspace import Location, Workspace, kind_of
+
+__all__ = ["SchemaBundle", "is_object_schema"]
+
+#: Keywords whose value is a schema, a list of schemas or a map of schemas.
+_SCHEMA_VALUED = frozenset(
+    {
+        "additionalProperties",
+        "items",
+        "contains",
+        "not",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+        "contentSchema",
+    }
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+#: Dropped from the bundle: identifiers and nested definitions (references are rewritten anyway).
+_DROPPED = frozenset(
+    {
+        "$id",
+        "$schema",
+        "$anchor",
+        "$dynamicAnchor",
+        "$recursiveAnchor",
+        "$comment",
+        "$vocabulary",
+        "$defs",
+        "definitions",
+    }
+)
+_UNSUPPORTED = {
+    "$dynamicRef": "$dynamicRef is not supported; use $ref",
+    "$recursiveRef": "$recursiveRef is not supported; use $ref",
+}
+#: Formats whose pydantic types need packages the runtime does not install (email-validator):
+#: dropped, so such strings are checked as plain strings (``format`` is an annotation in JSON Schema).
+_OPTIONAL_FORMATS = frozenset({"email", "idn-email"})
+_DRAFT_URIS = {
+    "draft-04": "http://json-schema.org/draft-04/schema#",
+    "draft-06": "http://json-schema.org/draft-06/schema#",
+    "draft-07": "http://json-schema.org/draft-07/schema#",
+    "2019-09": "https://json-schema.org/draft/2019-09/schema",
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+DEFAULT_DIALECT = _DRAFT_URIS["2020-12"]
+#: Names the models module imports: schemas are never given these.
+MODEL_MODULE_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "AnyUrl",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Decimal",
+        "Enum",
+        "EmailStr",
+        "Field",
+        "IntEnum",
+        "Literal",
+        "Model",
+        "RootModel",
+        "StrEnum",
+        "StrictBool",
+        "StrictBytes",
+        "StrictFloat",
+        "StrictInt",
+        "StrictStr",
+        "UUID",
+        "annotations",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+    }
+)
+
+
+def dialect_uri(name: str) -> str | None:
+    """The meta-schema URI of a dialect named in a ``schemaFormat`` (``draft-07``, ``2020-12``)."""
+    return _DRAFT_URIS.get(name)
+
+
+@dataclass
+class _Entry:
+    name: str
+    location: Location
+    schema: Any = None
+
+
+@dataclass
+class SchemaBundle:
+    """Schemas by name (``$defs``), built from the payloads of the messages."""
+
+    workspace: Workspace
+    names: Namespace = field(default_factory=lambda: Namespace(MODEL_MODULE_NAMES))
+    _entries: dict[str, _Entry] = field(default_factory=dict)  # by location key
+    _validators: dict[str, Any] = field(default_factory=dict)
+    _checked: set[str] = field(default_factory=set)
+
+    @property
+    def definitions(self) -> dict[str, Any]:
+        """``$defs`` of the bundle, sorted by name."""
+        entries = sorted(
+            (entry for entry in self._entries.values() if entry.schema is not None), key=lambda item: item.name
+        )
+        return {entry.name: entry.schema for entry in entries}
+
+    def locations(self) -> dict[str, Location]:
+        """Where each definition came from, by name."""
+        return {entry.name: entry.location for entry in self._entries.values()}
+
+    def reserve(self, location: Location, name: str) -> None:
+        """Give the schema at ``location`` the name ``name`` (or a numbered variant) before it is reached."""
+        if location.key not in self._entries:
+            self._entries[location.key] = _Entry(self.names.take(name), location)
+
+    def add(self, schema: Any, location: Location, base: str, *, name: str, dialect: str) -> str:
+        """Add the schema at ``location`` (a payload) and everything it references; return its name."""
+        entry = self._entries.get(location.key)
+        if entry is not None and entry.schema is not None:
+            return entry.name
+        if entry is None:
+            entry = self._entries[location.key] = _Entry(self.names.take(name), location)
+        entry.schema = {}  # a placeholder, so recursion reuses the entry
+        self._check_schema(schema, location, base, dialect)
+        entry.schema = self._bundle(schema, location, base, dialect)
+        return entry.name
+
+    def _check_schema(self, schema: Any, location: Location, base: str, dialect: str) -> None:
+        if location.key in self._checked:
+            return
+        self._checked.add(location.key)
+        if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
+            dialect = schema["$schema"]
+        validator = self._validators.get(dialect)
+        if validator is None:
+            cls = validators.validator_for({"$schema": dialect}, default=None)
+            if cls is None:
+                raise SpecError(
+                    self.workspace.diagnostic(
+                        f"unsupported JSON Schema dialect {dialect!r}: use draft-04, -06, -07, 2019-09 or 2020-12",
+                        location.child("$schema"),
+                    )
+                )
+            validator = self._validators[dialect] = cls(cls.META_SCHEMA)
+        error = best_match(validator.iter_errors(schema))
+        if error is not None:
+            where = location.child(*error.absolute_path)
+            raise SpecError(self.workspace.diagnostic(f"invalid JSON Schema: {error.message}", where))
+
+    def _bundle(self, node: Any, location: Location, base: str, dialect: str) -> Any:
+        if not isinstance(node, dict):
+            return node
+        if isinstance(node.get("$id"), str) and location.pointer is not None:
+            from urllib.parse import urldefrag, urljoin
+
+            base = urldefrag(urljoin(base, node["$id"])).url
+        if isinstance(node.get("$schema"), str):
+            dialect = node["$schema"]
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            where = location.child(key)
+            if key in _UNSUPPORTED:
+                raise SpecError(self.workspace.diagnostic(_UNSUPPORTED[key], where))
+            if key in _DROPPED:
+                continue
+            if key == "$ref":
+                result[key] = "#/$defs/" + self._reference(value, where, base, dialect)
+            elif key == "discriminator" and isinstance(value, str):
+                continue  # AsyncAPI's discriminator names a property; it adds no check
+            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+                result[key] = {
+                    name: self._bundle(item, where.child(name), base, dialect) for name, item in value.items()
+                }
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                result[key] = [
+                    self._bundle(item, where.child(index), base, dialect) for index, item in enumerate(value)
+                ]
+            elif key in _SCHEMA_VALUED:
+                result[key] = self._bundle(value, where, base, dialect)
+            elif key == "dependencies" and isinstance(value, dict):
+                result[key] = {
+                    name: self._bundle(item, where.child(name), base, dialect) if isinstance(item, dict) else item
+                    for name, item in value.items()
+                }
+            elif key.startswith("x-") or (key == "format" and value in _OPTIONAL_FORMATS):
+                continue
+            else:
+                result[key] = value
+        return result
+
+    def _reference(self, ref: Any, site: Location, base: str, dialect: str) -> str:
+        target, location, target_base = self.workspace.resolve(ref, base, site)
+        if location.pointer is None:
+            location = Location(location.uri + "#" + str(ref), None)
+        entry = self._entries.get(location.key)
+        if entry is not None and entry.schema is not None:
+            return entry.name
+        name = entry.name if entry is not None else self.name_for(target, location)
+        return self.add(target, location, target_base, name=name, dialect=dialect)
+
+    def name_for(self, target: Any, location: Location) -> str:
+        from .spec.source import pointer_parts
+
+        parts = pointer_parts(location.pointer or "")
+        if not parts:
+            title = target.get("title") if isinstance(target, dict) else None
+            if isinstance(title, str) and title.strip():
+                return pascal_case(title, fallback="Schema")
+            stem = location.uri.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+            return pascal_case(stem, fallback="Schema")
+        if len(parts) >= 2 and parts[-2] in ("$defs", "definitions", "schemas", "messages"):
+            return pascal_case(parts[-1], fallback="Schema")
+        if len(parts) >= 3 and parts[-1] == "payload" and parts[-3] == "messages":
+            return pascal_case(parts[-2], fallback="Message") + "Payload"
+        return pascal_case(parts[-1], fallback="Schema")
+
+
+def is_object_schema(schema: Any, resolve: Any = None, *, depth: int = 0) -> bool | str:
+    """``True`` when ``schema`` describes JSON objects only, else what it describes instead."""
+    if not isinstance(schema, dict):
+        return kind_of(schema) if not isinstance(schema, bool) else "any value" if schema else "nothing"
+    if "$ref" in schema and resolve is not None and depth < 32:
+        target = resolve(schema)
+        verdict = is_object_schema(target, resolve, depth=depth + 1)
+        if verdict is not True:
+            return verdict
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        others = [str(item) for item in kinds if item != "object"]
+        if others:
+            return "type " + ", ".join(others)
+        return True
+    if "const" in schema and not isinstance(schema["const"], dict):
+        return "a constant that is not an object"
+    if isinstance(schema.get("enum"), list) and not all(isinstance(item, dict) for item in schema["enum"]):
+        return "enum values that are not objects"
+    branches = [schema[key] for key in ("oneOf", "anyOf") if isinstance(schema.get(key), list)]
+    for group in branches:
+        for branch in group:
+            verdict = is_object_schema(branch, resolve, depth=depth + 1)
+            if verdict is not True:
+                return verdict
+    if branches or "$ref" in schema:
+        return True
+    if isinstance(schema.get("allOf"), list) and any(
+        is_object_schema(branch, resolve, depth=depth + 1) is True for branch in schema["allOf"]
+    ):
+        return True
+    if any(key in schema for key in ("properties", "required", "additionalProperties", "patternProperties")):
+        return True
+    return "any JSON value (add type: object)"

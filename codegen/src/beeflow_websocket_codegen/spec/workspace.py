@@ -1,0 +1,231 @@
+"""The files of one spec and the ``$ref``\\s between them.
+
+A :class:`Workspace` loads the root document and, on demand, every local file a ``$ref`` names,
+relative to the file (or the ``$id``) that holds it. Lookups go through ``referencing`` (JSON
+pointers, ``$id``\\s, anchors); the workspace adds what a code generator needs on top: where each
+value lives (:class:`Location`), so a diagnostic can name the file, line and column. Nothing is
+fetched from the network: a ``$ref`` to ``https://...`` works only when a local file declares that
+``$id`` (or sits next to one that declares a sibling ``$id``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.request import url2pathname
+
+from referencing import Registry, Resource
+from referencing.exceptions import CannotDetermineSpecification, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from beeflow_websocket_codegen.errors import Diagnostic, SpecError
+
+from .source import SourceFile, escape_pointer, load_source
+
+__all__ = ["Location", "Workspace", "kind_of"]
+
+_MAX_REF_HOPS = 64
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where a value lives: the URI of its document and a JSON pointer inside it.
+
+    ``pointer`` is ``None`` when the value was reached through an anchor, whose position the
+    workspace does not track.
+    """
+
+    uri: str
+    pointer: str | None
+
+    def child(self, *tokens: str | int) -> Location:
+        """The location of a member or item below this one."""
+        if self.pointer is None:
+            return self
+        return Location(self.uri, self.pointer + "".join("/" + escape_pointer(str(token)) for token in tokens))
+
+    @property
+    def key(self) -> str:
+        """A string naming this location (stable, sortable)."""
+        return f"{self.uri}#{self.pointer}" if self.pointer is not None else self.uri
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def _path_of(uri: str) -> Path | None:
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        return None
+    return Path(url2pathname(unquote(parts.path)))
+
+
+class Workspace:
+    """The loaded files of a spec, with ``$ref`` resolution that remembers locations."""
+
+    def __init__(self, root: Path) -> None:
+        self._files: dict[str, SourceFile] = {}
+        #: document URI (file URI or ``$id``) -> (file, pointer of that document inside the file)
+        self._documents: dict[str, tuple[SourceFile, str]] = {}
+        self._id_dirs: list[tuple[str, Path]] = []
+        self._registry: Registry[Any] = Registry()
+        self._resolved: dict[tuple[str, str], tuple[Any, Location, str]] = {}
+        self.root_uri = _file_uri(root)
+        self.root = self._load(root, is_root=True)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file loaded so far, sorted."""
+        return sorted(source.path for source in self._files.values())
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load(self, path: Path, *, is_root: bool = False) -> SourceFile:
+        uri = _file_uri(path)
+        source = self._files.get(uri)
+        if source is not None:
+            return source
+        source = load_source(path.resolve() if not is_root else path)
+        self._files[uri] = source
+        self._documents[uri] = (source, "")
+        if not isinstance(source.data, dict):
+            resource: Resource[Any] = Resource.opaque(source.data)
+        elif is_root:
+            resource = DRAFT202012.create_resource(source.data)
+        else:
+            try:
+                resource = Resource.from_contents(source.data, default_specification=DRAFT202012)
+            except CannotDetermineSpecification:
+                resource = DRAFT202012.create_resource(source.data)
+        resources = [(uri, resource)]
+        own_id = source.data.get("$id") if isinstance(source.data, dict) and not is_root else None
+        if isinstance(own_id, str) and own_id:
+            id_uri = urldefrag(urljoin(uri, own_id)).url
+            if id_uri != uri:
+                resources.append((id_uri, resource))
+                self._documents.setdefault(id_uri, (source, ""))
+                self._id_dirs.append((posixpath.dirname(id_uri) + "/", path.resolve().parent))
+        self._registry = self._registry.with_resources(resources).crawl()
+        return source
+
+    def _ensure_document(self, document: str, site: Location | None) -> str:
+        """Load the document ``document`` if needed; return its canonical URI."""
+        if document in self._documents:
+            return document
+        path = _path_of(document)
+        if path is None:
+            for id_dir, directory in self._id_dirs:
+                if document.startswith(id_dir):
+                    candidate = directory / url2pathname(unquote(document[len(id_dir) :]))
+                    if candidate.is_file():
+                        source = self._load(candidate)
+                        self._documents.setdefault(document, (source, ""))
+                        if document not in {uri for uri, _ in self._registry.items()}:
+                            resource = Resource.from_contents(source.data, default_specification=DRAFT202012)
+                            self._registry = self._registry.with_resource(document, resource).crawl()
+                        return document
+            raise SpecError(
+                self.diagnostic(
+                    f"cannot follow $ref to {document!r}: only local files are supported "
+                    "(the generator does not use the network); point the $ref at a file relative to this one",
+                    site,
+                )
+            )
+        canonical = _file_uri(path)
+        if canonical not in self._files:
+            if not path.is_file():
+                raise SpecError(self.diagnostic(f"dangling $ref: the file {str(path)!r} does not exist", site))
+            self._load(path)
+        return canonical
+
+    # -- resolution ------------------------------------------------------------------------
+
+    def resolve(self, ref: Any, base: str, site: Location) -> tuple[Any, Location, str]:
+        """Follow one ``$ref`` found at ``site`` in a document whose base URI is ``base``.
+
+        Returns the target value, its location and the base URI that applies inside it.
+        """
+        if not isinstance(ref, str):
+            raise SpecError(self.diagnostic(f"expected $ref to be a string, found {kind_of(ref)}", site))
+        cached = self._resolved.get((ref, base))
+        if cached is not None:
+            return cached
+        target = urljoin(base, ref)
+        document, fragment = urldefrag(target)
+        document = self._ensure_document(document, site)
+        full = f"{document}#{fragment}" if fragment else document
+        try:
+            resolved = self._registry.resolver().lookup(full)
+        except Unresolvable as error:
+            raise SpecError(self.diagnostic(f"dangling $ref {ref!r}: {_unresolvable(error)}", site)) from None
+        if fragment == "" or fragment.startswith("/"):
+            location = Location(document, unquote(fragment))
+        else:
+            location = Location(document, None)
+        self._resolved[ref, base] = (resolved.contents, location, document)
+        return resolved.contents, location, document
+
+    def deref(self, value: Any, location: Location, base: str) -> tuple[Any, Location, str]:
+        """Follow ``$ref`` objects (``{"$ref": ...}``) until a value that is not one."""
+        seen: set[str] = set()
+        while isinstance(value, dict) and "$ref" in value:
+            if location.key in seen or len(seen) > _MAX_REF_HOPS:
+                raise SpecError(self.diagnostic("this $ref refers to itself (a cycle of references)", location))
+            seen.add(location.key)
+            value, location, base = self.resolve(value["$ref"], base, location.child("$ref"))
+        return value, location, base
+
+    # -- positions -------------------------------------------------------------------------
+
+    def source_of(self, location: Location) -> tuple[SourceFile, str | None] | None:
+        """The file holding ``location`` and the pointer of the value inside that file."""
+        found = self._documents.get(location.uri)
+        if found is None:
+            return None
+        source, prefix = found
+        return source, (prefix + location.pointer if location.pointer is not None else None)
+
+    def diagnostic(self, message: str, location: Location | None) -> Diagnostic:
+        """A diagnostic pointing at ``location`` (file, line, column and JSON pointer)."""
+        if location is None:
+            return Diagnostic(message)
+        found = self.source_of(location)
+        if found is None:
+            path = _path_of(location.uri)
+            return Diagnostic(message, path, location.pointer)
+        source, pointer = found
+        if pointer is None:
+            return Diagnostic(message, source.path)
+        position = source.nearest_position(pointer)
+        line, column = position if position is not None else (None, None)
+        return Diagnostic(message, source.path, pointer, line, column)
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover
+
+
+def _unresolvable(error: Unresolvable) -> str:
+    text = str(error)
+    name = type(error).__name__
+    if name == "PointerToNowhere":
+        return "nothing exists at that JSON pointer"
+    if name == "NoSuchAnchor":
+        return "no such anchor"
+    return text or name

@@ -1,0 +1,34 @@
+"""Handler of the ``tree.measure`` action: yours to edit.
+
+``beeflow-websocket generate`` created this module once and never overwrites it.
+Until ``execute`` does something other than raise ``ActionNotImplemented``, the
+action answers 501 and ``beeflow-websocket check`` lists it as not implemented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from beeflow_websocket.core.action_registry import ActionContext
+from beeflow_websocket.core.problems import ActionNotImplemented
+
+from ._generated import models
+from ._generated.actions import TreeMeasureBase, TreeMeasureReply
+
+
+class TreeMeasure(TreeMeasureBase):
+    """Measure a tree.
+
+    Replies: ``tree.saved``.
+    """
+
+    async def execute(self, payload: models.Measurement, context: ActionContext) -> AsyncIterator[TreeMeasureReply]:
+        # Yield the events that answer the action, e.g. (with
+        # `from ._generated import events`):
+        # yield events.TreeSaved(
+        #     recipient="websocket",
+        #     recipient_id=context.websocket_id,
+        #     payload=models.TreeSavedPayload(...),
+        # )
+        raise ActionNotImplemented("tree.measure")
+        yield
