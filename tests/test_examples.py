@@ -33,7 +33,11 @@ def test_core_demo_runs_and_prints_real_frames() -> None:
 
 def test_chat_demo_drives_the_generated_package() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "chat" / "demo.py")], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, str(ROOT / "examples" / "chat" / "demo.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     frames = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [frame.get("code") for frame in frames if "status" in frame] == ["invalid_websocket_payload", "not_in_room"]

@@ -15,11 +15,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chat_app.ws  # noqa: E402, F401 - registers the generated actions and events and our handlers
+import chat_app.ws  # noqa: F401 - registers the generated actions and events and our handlers
 
-from beeflow_websocket.core.config import ProtocolConfig  # noqa: E402
-from beeflow_websocket.core.dispatcher import Dispatcher  # noqa: E402
-from beeflow_websocket.testing import AsyncWebSocketTestClient  # noqa: E402
+from beeflow_websocket.core.config import ProtocolConfig
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.testing import AsyncWebSocketTestClient
 
 
 def show(title: str, frames: list[dict[str, Any]]) -> None:
