@@ -1,0 +1,93 @@
+"""Settings and the project's one dispatcher.
+
+=========================================== ============ ==========================================
+Setting                                     Default      Meaning
+=========================================== ============ ==========================================
+``BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL`` ``None``     problem ``type`` is ``<base>/<slug>``, else ``about:blank``
+``BEEFLOW_WEBSOCKET_AUTODISCOVER``          ``True``     import the plugin modules of every installed app
+``BEEFLOW_WEBSOCKET_MAX_MESSAGE_SIZE``      1 MiB        larger frames get a 413 problem, then close 1009
+``BEEFLOW_WEBSOCKET_MAX_IN_FLIGHT``         ``1``        actions of one connection running at once
+``BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS``       ``None``     browser origins that may connect (on top of
+                                                         ``AllowedHostsOriginValidator``)
+=========================================== ============ ==========================================
+
+Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
+stay in the process (:class:`~beeflow_websocket.core.hub.LocalHub`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from channels import DEFAULT_CHANNEL_LAYER
+from django.conf import settings
+from django.core.signals import setting_changed
+
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.hub import Hub, LocalHub
+
+from .hub import ChannelLayerHub
+
+__all__ = ["PREFIX", "get_dispatcher", "protocol_config", "reset_dispatcher"]
+
+PREFIX = "BEEFLOW_WEBSOCKET_"
+
+_dispatcher: Dispatcher | None = None
+_lock = threading.Lock()
+
+
+def protocol_config() -> ProtocolConfig:
+    """The :class:`ProtocolConfig` the ``BEEFLOW_WEBSOCKET_*`` settings describe."""
+    origins = getattr(settings, f"{PREFIX}ALLOWED_ORIGINS", None)
+    return ProtocolConfig(
+        problem_type_base_url=getattr(settings, f"{PREFIX}PROBLEM_TYPE_BASE_URL", None),
+        max_message_size=getattr(settings, f"{PREFIX}MAX_MESSAGE_SIZE", DEFAULT_MAX_MESSAGE_SIZE),
+        max_in_flight=getattr(settings, f"{PREFIX}MAX_IN_FLIGHT", 1),
+        allowed_origins=None if origins is None else tuple(origins),
+    )
+
+
+def _hub() -> Hub:
+    if DEFAULT_CHANNEL_LAYER in (getattr(settings, "CHANNEL_LAYERS", None) or {}):
+        return ChannelLayerHub(DEFAULT_CHANNEL_LAYER)
+    return LocalHub()
+
+
+def get_dispatcher() -> Dispatcher:
+    """The project's dispatcher, built from settings on first use.
+
+    Push events from anywhere in the project: ``await get_dispatcher().push(event)`` in async
+    code, ``get_dispatcher().push_sync(event)`` in sync views, tasks and management commands.
+    """
+    dispatcher = _dispatcher
+    if dispatcher is None:
+        with _lock:
+            dispatcher = _dispatcher or _build()
+    return dispatcher
+
+
+def _build() -> Dispatcher:
+    global _dispatcher
+    _dispatcher = Dispatcher(protocol_config(), hub=_hub())
+    return _dispatcher
+
+
+def reset_dispatcher() -> None:
+    """Forget the dispatcher; the next :func:`get_dispatcher` builds one from the current settings.
+
+    Happens on its own when a ``BEEFLOW_WEBSOCKET_*`` or ``CHANNEL_LAYERS`` setting changes
+    (``override_settings`` in tests). Open connections keep the dispatcher they started with.
+    """
+    global _dispatcher
+    with _lock:
+        _dispatcher = None
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith(PREFIX) or setting == "CHANNEL_LAYERS":
+        reset_dispatcher()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="beeflow_websocket.reset_dispatcher")

@@ -1,0 +1,188 @@
+"""The Channels consumer: moves frames between a socket and the core; no protocol rules live here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.typing import WebSocketReceiveEvent
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from beeflow_websocket.core.action_registry import UserId
+from beeflow_websocket.core.connection import Connection
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.handshake import negotiate, origin_allowed
+
+from .conf import get_dispatcher
+from .hub import ChannelLayerHub, delivery_from_message
+
+__all__ = ["WebSocketConsumer"]
+
+logger = logging.getLogger("beeflow_websocket")
+
+#: Close code for a consumer whose frame pump failed unexpectedly (RFC 6455: internal error).
+_INTERNAL_ERROR = 1011
+#: Messages handled without Channels' per-message ``close_old_connections`` (a thread hop each):
+#: they never touch the database on the event loop.
+_HOT = frozenset({"websocket.receive", "beeflow.deliver"})
+
+
+class WebSocketConsumer(AsyncWebsocketConsumer):
+    """Serves the beeflow protocol to authenticated users, at any path.
+
+    The handshake is refused (HTTP 403) when ``scope["user"]`` is missing or not authenticated, or
+    when ``BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS`` is set and the browser's ``Origin`` is not in it.
+    Otherwise the consumer selects ``beeflow.v1`` (or ``access-token``, never the token) and hands
+    every frame to the core.
+
+    Frames wait in a bounded queue (``max_queued_frames``) for one pump task that passes them to
+    the core in arrival order, so a long action never holds up the channel-layer deliveries of the
+    connection; a full queue stops reading the socket until the pump catches up.
+
+    ``WebSocketConsumer.as_asgi(dispatcher=...)`` serves another dispatcher than the project's.
+    """
+
+    max_queued_frames = 16
+
+    def __init__(self, *args: Any, dispatcher: Dispatcher | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dispatcher = dispatcher
+        self.connection: Connection | None = None
+        self._frames: asyncio.Queue[str | bytes] | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    def get_user_id(self, user: Any) -> UserId:
+        """The id under which ``user`` receives ``user`` events: ``user.id`` (int, str or UUID)."""
+        user_id: UserId = user.id if hasattr(user, "id") else user.pk
+        return user_id
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._teardown()
+
+    async def dispatch(self, message: Any) -> None:
+        if message["type"] not in _HOT:
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        dispatcher = self.dispatcher = self.dispatcher or get_dispatcher()
+        if (
+            user is None
+            or not user.is_authenticated
+            or not origin_allowed(self._origin(), dispatcher.config.allowed_origins)
+        ):
+            await self.close()  # before accept: the server answers HTTP 403
+            return
+        handshake = negotiate(tuple(self.scope.get("subprotocols") or ()))
+        connection = dispatcher.connection(
+            send=self._send_frame, close=self._close, user_id=self.get_user_id(user), completion=handshake.completion
+        )
+        self.connection = connection
+        hub = dispatcher.hub
+        if (
+            isinstance(hub, ChannelLayerHub)
+            and self.channel_layer is not None
+            and hub.alias == self.channel_layer_alias
+        ):
+            # Deliveries come through this consumer's channel, handled only after connect() returns,
+            # so the connection joins its groups before the accept (as Channels' ``groups`` do) and
+            # is reachable as soon as the client sees the handshake complete.
+            hub.bind(connection.websocket_id, self.channel_name)
+            await dispatcher.open(connection)
+            await self.accept(handshake.subprotocol)
+        else:
+            # Other hubs call the connection directly: nothing may be sent before the accept.
+            await self.accept(handshake.subprotocol)
+            await dispatcher.open(connection)
+        self._frames = asyncio.Queue(self.max_queued_frames)
+        self._pump = asyncio.create_task(self._run_pump(connection, self._frames))
+
+    async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
+        connection, frames = self.connection, self._frames
+        if connection is None or frames is None or connection.closed:
+            return
+        text = message.get("text")
+        await frames.put(text if text is not None else message.get("bytes") or b"")
+
+    async def beeflow_deliver(self, message: dict[str, Any]) -> None:
+        """A delivery from the channel layer (see :mod:`beeflow_websocket.django.hub`)."""
+        connection = self.connection
+        if connection is None or connection.closed or message.get("exclude") == connection.websocket_id:
+            return
+        try:
+            await connection.deliver(delivery_from_message(message))
+        except Exception:
+            logger.warning("could not deliver an event to websocket %s", connection.websocket_id, exc_info=True)
+
+    async def disconnect(self, code: int) -> None:
+        await self._teardown()
+
+    async def _run_pump(self, connection: Connection, frames: asyncio.Queue[str | bytes]) -> None:
+        """Pass queued frames to the core, in order, until the connection closes."""
+        try:
+            while not connection.closed:
+                await connection.receive(await frames.get())
+        except Exception:
+            logger.exception("websocket %s: the frame pump failed", connection.websocket_id)
+            await self._close(_INTERNAL_ERROR, "internal error")
+        finally:
+            # A frame may be waiting for room in the queue, holding up every later message of this
+            # consumer (the disconnect too): make room; websocket_receive drops frames from now on.
+            while not frames.empty():
+                frames.get_nowait()
+
+    async def _send_frame(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.close(code, reason)
+        except Exception:
+            if not _daphne_close(self.base_send, code, reason):
+                raise
+
+    def _origin(self) -> str | None:
+        for name, value in self.scope.get("headers") or ():
+            if name == b"origin":
+                return bytes(value).decode("latin-1")
+        return None
+
+    async def _teardown(self) -> None:
+        """Stop the pump and forget the connection; safe to call more than once."""
+        pump, self._pump = self._pump, None
+        if pump is not None and pump is not asyncio.current_task():
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+        connection, self.connection = self.connection, None
+        self._frames = None
+        if connection is not None:
+            try:
+                await connection.shutdown()
+            except Exception:
+                logger.warning("websocket %s: shutdown failed", connection.websocket_id, exc_info=True)
+
+
+def _daphne_close(send: Any, code: int, reason: str) -> bool:
+    """Close a Daphne socket with a protocol close code; ``False`` when ``send`` is not Daphne's.
+
+    Daphne hands ``websocket.close`` codes to Autobahn's ``sendClose``, which accepts only 1000 and
+    3000-4999 from applications and raises for the RFC 6455 codes the core uses (1009 message too
+    big, 1011 internal error). Daphne's ``send`` is ``partial(server.handle_reply, protocol)``; its
+    protocol's ``sendCloseFrame`` sends any code.
+    """
+    protocol = next(iter(getattr(send, "args", ())), None)
+    send_close_frame = getattr(protocol, "sendCloseFrame", None)
+    if not callable(send_close_frame):
+        return False
+    send_close_frame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
+    return True

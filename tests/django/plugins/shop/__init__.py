@@ -1,0 +1,1 @@
+"""A Django app with beeflow plugin modules, for the autodiscovery tests."""
