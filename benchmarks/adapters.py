@@ -45,8 +45,16 @@ class Case:
     ours: Callable[[int], list[str]]
     bare: Callable[[int], list[str]]
     target: float
-    env: dict[str, str] | None = None
+    #: Environment per side ("ours", "bare").
+    env: dict[str, dict[str, str]] | None = None
 
+
+def daphne(port: int) -> list[str]:
+    return [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+            "benchmarks.apps.django_project.asgi:application"]  # fmt: skip
+
+
+DJANGO = {"DJANGO_SETTINGS_MODULE": "benchmarks.apps.django_project.settings"}
 
 CASES = [
     Case(
@@ -54,6 +62,13 @@ CASES = [
         uvicorn("benchmarks.apps.fastapi_beeflow:app"),
         uvicorn("benchmarks.apps.starlette_bare:app"),
         0.9,
+    ),
+    Case(
+        "Django adapter vs bare AsyncJsonWebsocketConsumer + pydantic (daphne)",
+        daphne,
+        daphne,
+        1.0,
+        env={"ours": {**DJANGO, "BENCH_SIDE": "ours"}, "bare": {**DJANGO, "BENCH_SIDE": "bare"}},
     ),
 ]
 
@@ -113,14 +128,17 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", help="run the cases whose name contains this text")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     for case in CASES:
+        if args.only and args.only.lower() not in case.name.lower():
+            continue
         best: dict[str, dict[str, float]] = {}
         for _ in range(args.rounds):
             for side, argv in (("ours", case.ours), ("bare", case.bare)):
                 port = free_port()
-                figures = measure(argv(port), port, args, case.env)
+                figures = measure(argv(port), port, args, (case.env or {}).get(side))
                 if side not in best or figures["rps"] > best[side]["rps"]:
                     best[side] = figures
         results.append(
