@@ -1,0 +1,169 @@
+"""Moves frames between flask-sock sockets and the core; no protocol rules live here.
+
+A connection is served by its request thread (the flask-sock route), simple-websocket's reader
+thread and the process event loop (:mod:`.loop`), which runs the core for every connection:
+
+- the request thread reads frames and hands each to ``Connection.receive`` on the loop. It waits
+  for a frame to finish before it hands over the next one (arrival order, one frame at a time),
+  but only once that next frame has arrived, so a request-answer exchange costs no extra switch;
+- the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
+  without waiting, otherwise by a writer thread of the connection, in order either way.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from flask import Flask, current_app
+from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]
+
+from beeflow_websocket.core.action_registry import UserId
+from beeflow_websocket.core.autodiscover import autodiscover as discover
+from beeflow_websocket.core.autodiscover import caller_packages
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.handshake import TokenResolver, negotiate
+from beeflow_websocket.core.hub import Hub
+
+from .handshake import EXTENSION, State, Subprotocols, check_handshake
+from .loop import Handoff, track
+from .sender import Sender, SyncWebSocket
+
+__all__ = [
+    "DEFAULT_PING_INTERVAL",
+    "configure_beeflow_websocket",
+    "get_dispatcher",
+    "handle_beeflow_websocket",
+    "transport_limit",
+]
+
+#: The longest the request thread waits in ``receive()`` before it looks again. simple-websocket can
+#: close a socket (a frame above its cap) without waking a thread blocked in ``receive()``; the
+#: next call raises, so such a thread ends within this many seconds instead of never.
+RECEIVE_TIMEOUT = 5.0
+
+#: Seconds between pings (simple-websocket closes a connection whose pong does not come back in time).
+DEFAULT_PING_INTERVAL = 25.0
+
+
+def transport_limit(max_message_size: int) -> int:
+    """simple-websocket's own cap: a quarter (at least 4 KiB) above ``max_message_size``.
+
+    Frames between the two limits reach the core, which answers with a 413 problem and closes
+    with 1009. simple-websocket cuts off larger ones as soon as that much has arrived (it counts
+    characters of text frames, bytes of binary ones) and closes with 1009 without a problem frame,
+    so a client cannot make the server buffer much more than the limit.
+    """
+    return max_message_size + max(max_message_size // 4, 4096)
+
+
+def configure_beeflow_websocket(
+    app: Flask,
+    *,
+    problem_type_base_url: str | None = None,
+    autodiscover: bool = True,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    max_in_flight: int = 1,
+    allowed_origins: Collection[str] | None = None,
+    ping_interval: float | None = DEFAULT_PING_INTERVAL,
+    user_resolver: TokenResolver | None = None,
+    hub: Hub | None = None,
+) -> Dispatcher:
+    """Set up the adapter for ``app`` and return its dispatcher.
+
+    With ``autodiscover`` the plugin modules of the calling module's package and its parents are
+    imported. ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
+    async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
+    the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
+    off. ``hub`` replaces the in-process hub. Sets ``app.config["SOCK_SERVER_OPTIONS"]`` keys
+    ``subprotocols``, ``max_message_size`` and ``ping_interval``, keeping any other keys.
+    """
+    if autodiscover:
+        discover(caller_packages())
+    config = ProtocolConfig(
+        problem_type_base_url=problem_type_base_url,
+        max_message_size=max_message_size,
+        max_in_flight=max_in_flight,
+        allowed_origins=tuple(allowed_origins) if allowed_origins is not None else None,
+    )
+    dispatcher = Dispatcher(config, hub=hub)
+    track(dispatcher)
+    options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
+    fallback = options.get("subprotocols") or ()
+    if isinstance(fallback, Subprotocols):
+        fallback = fallback.fallback
+    elif isinstance(fallback, str):
+        fallback = (fallback,)
+    options.update(
+        subprotocols=Subprotocols(fallback),
+        max_message_size=transport_limit(max_message_size),
+        ping_interval=ping_interval,
+    )
+    app.config["SOCK_SERVER_OPTIONS"] = options
+    if EXTENSION not in app.extensions:
+        app.before_request(check_handshake)
+    app.extensions[EXTENSION] = State(dispatcher, user_resolver)
+    return dispatcher
+
+
+def get_dispatcher(app: Flask | Any) -> Dispatcher:
+    """The dispatcher of a configured app: ``get_dispatcher(app).push_sync(event)`` from any thread."""
+    state: State | None = getattr(app, "extensions", {}).get(EXTENSION)
+    if state is None:
+        raise RuntimeError("call configure_beeflow_websocket(app) before serving beeflow WebSockets")
+    track(state.dispatcher)
+    return state.dispatcher
+
+
+def handle_beeflow_websocket(
+    websocket: SyncWebSocket, user_id: UserId | None, *, websocket_id: str | None = None
+) -> None:
+    """Serve one flask-sock WebSocket until it closes; call it from the route function.
+
+    Blocks the request thread, as flask-sock routes do. Completion frames are on when the
+    handshake selected ``beeflow.v1``.
+    """
+    dispatcher = get_dispatcher(current_app)
+    loop = track(dispatcher)
+    websocket_id = websocket_id or str(uuid.uuid4())
+    completion = negotiate([websocket.subprotocol or ""]).completion
+    _no_delay(websocket)
+    sender = Sender(websocket, loop, name=f"beeflow-websocket-sender-{websocket_id}")
+    connection = dispatcher.connection(
+        send=sender.send, close=sender.close, user_id=user_id, websocket_id=websocket_id, completion=completion
+    )
+    handoff = Handoff(loop)
+    handoff.call(dispatcher.open(connection))
+    try:
+        while True:
+            try:
+                frame = websocket.receive(timeout=RECEIVE_TIMEOUT)
+            except ConnectionClosed:
+                break
+            if frame is None:
+                continue  # the next receive() raises if simple-websocket closed without waking us
+            handoff.wait()  # the previous frame has finished: one frame at a time, in arrival order
+            if connection.closed:
+                break
+            handoff.start(connection.receive(frame))
+    finally:
+        try:
+            handoff.wait()
+        finally:
+            handoff.call(connection.shutdown())
+            sender.stop()
+
+
+def _no_delay(websocket: SyncWebSocket) -> None:
+    # An event and the completion frame after it are two small writes in a row; with Nagle's
+    # algorithm on (werkzeug leaves it on; gunicorn and asyncio servers turn it off) the second
+    # waits for the client's delayed ACK, about 40 ms.
+    sock = getattr(websocket, "sock", None)
+    try:
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
