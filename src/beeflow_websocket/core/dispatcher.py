@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
 from .action_registry import UserId
+from .autodiscover import autodiscover
 from .config import ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
 from .event_registry import WebSocketEvent
@@ -21,7 +22,7 @@ from .frames import ActionDecoder, encode_event
 from .hub import Delivery, Hub, LocalHub
 from .recipient_registry import resolve_addresses
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "build_dispatcher"]
 
 
 class Dispatcher:
@@ -109,3 +110,24 @@ class Dispatcher:
             addresses = await addresses
         for address in addresses:
             await self.hub.deliver(Delivery(address, tail))
+
+
+def build_dispatcher(
+    *,
+    problem_type_base_url: str | None,
+    max_message_size: int,
+    max_in_flight: int,
+    allowed_origins: Collection[str] | None,
+    hub: Hub | None,
+    discover: Iterable[str] = (),
+) -> Dispatcher:
+    """The dispatcher an adapter's ``configure_beeflow_websocket`` sets up, after autodiscovery of
+    the plugin modules of ``discover`` (package names)."""
+    autodiscover(discover)
+    config = ProtocolConfig(
+        problem_type_base_url=problem_type_base_url,
+        max_message_size=max_message_size,
+        max_in_flight=max_in_flight,
+        allowed_origins=tuple(allowed_origins) if allowed_origins is not None else None,
+    )
+    return Dispatcher(config, hub=hub)

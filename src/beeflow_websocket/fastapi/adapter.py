@@ -9,10 +9,9 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketState
 
 from beeflow_websocket.core.action_registry import UserId
-from beeflow_websocket.core.autodiscover import autodiscover as discover
 from beeflow_websocket.core.autodiscover import caller_packages
-from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
-from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
+from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Hub
 
@@ -38,15 +37,14 @@ def configure_beeflow_websocket(
     With ``autodiscover`` the plugin modules of the calling module's package and its parents are
     imported. ``hub`` replaces the in-process hub (for example with a Redis hub shared by workers).
     """
-    if autodiscover:
-        discover(caller_packages())
-    config = ProtocolConfig(
+    dispatcher = build_dispatcher(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,
         max_in_flight=max_in_flight,
-        allowed_origins=tuple(allowed_origins) if allowed_origins is not None else None,
+        allowed_origins=allowed_origins,
+        hub=hub,
+        discover=caller_packages() if autodiscover else (),
     )
-    dispatcher = Dispatcher(config, hub=hub)
     setattr(app.state, _STATE, dispatcher)
     return dispatcher
 

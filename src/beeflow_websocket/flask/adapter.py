@@ -21,10 +21,9 @@ from flask import Flask, current_app
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.action_registry import UserId
-from beeflow_websocket.core.autodiscover import autodiscover as discover
 from beeflow_websocket.core.autodiscover import caller_packages
-from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
-from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
+from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
 from beeflow_websocket.core.handshake import TokenResolver, negotiate
 from beeflow_websocket.core.hub import Hub
 
@@ -81,15 +80,14 @@ def configure_beeflow_websocket(
     off. ``hub`` replaces the in-process hub. Sets ``app.config["SOCK_SERVER_OPTIONS"]`` keys
     ``subprotocols``, ``max_message_size`` and ``ping_interval``, keeping any other keys.
     """
-    if autodiscover:
-        discover(caller_packages())
-    config = ProtocolConfig(
+    dispatcher = build_dispatcher(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,
         max_in_flight=max_in_flight,
-        allowed_origins=tuple(allowed_origins) if allowed_origins is not None else None,
+        allowed_origins=allowed_origins,
+        hub=hub,
+        discover=caller_packages() if autodiscover else (),
     )
-    dispatcher = Dispatcher(config, hub=hub)
     track(dispatcher)
     options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
     fallback = options.get("subprotocols") or ()
