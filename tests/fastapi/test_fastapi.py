@@ -22,6 +22,8 @@ from beeflow_websocket.fastapi import (
     handle_beeflow_websocket,
 )
 
+# The 0.3.0 README's sections, copied verbatim from ../shared/seed (a test checks they still match).
+README_SECTIONS = Path(__file__).with_name("readme_0_3_0_fastapi.md")
 SEED_README = Path(__file__).resolve().parents[3] / "shared" / "seed" / "beeflow-websocket-0.3.0-README.md"
 
 
@@ -30,12 +32,19 @@ def action(name: str = "health", payload: dict[str, Any] | None = None) -> dict[
 
 
 def readme_blocks(section: str) -> list[str]:
-    text = SEED_README.read_text()
+    text = README_SECTIONS.read_text()
     body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", body, re.S)
 
 
 @pytest.mark.skipif(not SEED_README.exists(), reason="the 0.3.0 README lives in ../shared/seed beside the checkout")
+def test_copied_sections_match_the_seed_readme() -> None:
+    seed = SEED_README.read_text()
+    for section in ("Plugin Autodiscover", "FastAPI Setup"):
+        for block in readme_blocks(section):
+            assert block in seed
+
+
 def test_readme_fastapi_section_runs_as_written() -> None:
     [app_block] = readme_blocks("FastAPI Setup")
     namespace: dict[str, Any] = {"__name__": "readme_fastapi_app"}
