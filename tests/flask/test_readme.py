@@ -18,19 +18,25 @@ from .conftest import Served, action, open_ws, recv
 from .kit import register
 
 ROOT = Path(__file__).resolve().parents[2]
+# The 0.3.0 README's sections, copied verbatim from ../shared/seed (a test checks they still match).
+README_SECTIONS = Path(__file__).with_name("readme_0_3_0_flask.md")
 SEED_README = ROOT.parent / "shared" / "seed" / "beeflow-websocket-0.3.0-README.md"
-needs_seed = pytest.mark.skipif(
-    not SEED_README.exists(), reason="the 0.3.0 README lives in ../shared/seed beside the checkout"
-)
 
 
 def readme_blocks(section: str, language: str = "python") -> list[str]:
-    text = SEED_README.read_text()
+    text = README_SECTIONS.read_text()
     body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
     return re.findall(rf"```{language}\n(.*?)```", body, re.S)
 
 
-@needs_seed
+@pytest.mark.skipif(not SEED_README.exists(), reason="the 0.3.0 README lives in ../shared/seed beside the checkout")
+def test_copied_sections_match_the_seed_readme() -> None:
+    seed = SEED_README.read_text()
+    for section in ("Plugin Autodiscover", "Flask Setup"):
+        for block in readme_blocks(section) + readme_blocks(section, "bash"):
+            assert block in seed
+
+
 def test_readme_install_line_names_an_extra_that_brings_flask_sock() -> None:
     [install] = readme_blocks("Flask Setup", "bash")
     assert install.strip() == 'uv add "beeflow-websocket[flask]"'
@@ -38,7 +44,6 @@ def test_readme_install_line_names_an_extra_that_brings_flask_sock() -> None:
     assert {re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0] for requirement in extra} >= {"flask", "flask-sock"}
 
 
-@needs_seed
 def test_readme_flask_section_runs_as_written(served: Any) -> None:
     register()
     [app_block] = readme_blocks("Flask Setup")
@@ -66,7 +71,6 @@ def test_readme_flask_section_runs_as_written(served: Any) -> None:
             ws.recv(timeout=0.3)
 
 
-@needs_seed
 def test_readme_autodiscover_snippet_configures_a_flask_app() -> None:
     [snippet] = [block for block in readme_blocks("Plugin Autodiscover") if "configure_beeflow_websocket" in block]
     app = Flask("snippet")
