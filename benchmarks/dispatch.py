@@ -20,40 +20,15 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from enum import StrEnum
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
 from beeflow_websocket.core.dispatcher import Dispatcher
-from beeflow_websocket.core.event_registry import WebSocketEvent
 from beeflow_websocket.core.ids import new_msg_id
 
-
-class Colour(StrEnum):
-    RED = "red"
-    GREEN = "green"
-
-
-class EchoPayload(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    text: str
-    count: int
-    ratio: float
-    flag: bool
-    colour: Colour
-
-
-class Echoed(WebSocketEvent, name="bench.echoed"):
-    payload: EchoPayload
-
-
-class Echo(metaclass=ActionRegistryMeta, name="bench.echo"):
-    async def execute(self, payload: EchoPayload, context: ActionContext) -> AsyncIterator[Echoed]:
-        yield Echoed(recipient="websocket", recipient_id=context.websocket_id, payload=payload)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.apps import common  # noqa: F401 - registers bench.echo, the typed echo action
 
 
 def action_frame(action: str, payload: dict[str, Any]) -> str:
