@@ -7,6 +7,8 @@ figures stay meaningful when the load client (sharing the machine) is the bottle
 alternately, best of ``--rounds``.
 
 Run: ``make bench-adapters`` (or ``uv run python benchmarks/adapters.py --seconds 5``).
+``benchmarks/flask_adapter.py`` looks closer at Flask: both servers side by side, medians, and the
+event-plus-completion case.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ def daphne(port: int) -> list[str]:
 
 DJANGO = {"DJANGO_SETTINGS_MODULE": "benchmarks.apps.django_project.settings"}
 
+
+def gunicorn_flask(side: str) -> Callable[[int], list[str]]:
+    return lambda port: [
+        PYTHON, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "64", "--workers", "1",
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", f"benchmarks.flask_adapter:create_app('{side}')",
+    ]  # fmt: skip
+
+
 CASES = [
     Case(
         "FastAPI adapter vs bare Starlette + pydantic (uvicorn)",
@@ -70,12 +80,36 @@ CASES = [
         1.0,
         env={"ours": {**DJANGO, "BENCH_SIDE": "ours"}, "bare": {**DJANGO, "BENCH_SIDE": "bare"}},
     ),
+    Case(
+        "Flask adapter vs bare flask-sock handler (gunicorn gthread)",
+        gunicorn_flask("ours"),
+        gunicorn_flask("bare"),
+        0.9,
+    ),
 ]
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """CPU time of a server and its child processes (gunicorn's worker runs in a child)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    total, family = 0.0, {pid}
+    for child in sorted(times):
+        ancestor = child
+        while ancestor not in family and ancestor in parents and ancestor > 1:
+            ancestor = parents[ancestor]
+        if ancestor in family:
+            family.add(child)
+            total += times[child]
+    return total
 
 
 def frame() -> str:
