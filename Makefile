@@ -3,10 +3,11 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-core test-adapters lint format mypy check check-generated generate-examples chat bench bench-adapters bench-codegen build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated generate-examples chat bench bench-adapters bench-codegen build clean
 
 help:
-	@echo "demo       the main job: generate examples/chat from its schema and run it in process"
+	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
+	@echo "           frames in process, then serve its page on http://127.0.0.1:8000"
 	@echo "demo-core  an in-process tour of the protocol with hand-written actions"
 	@echo "test       every test suite"
 	@echo "test-core  the framework-free core only"
@@ -27,16 +28,21 @@ ensure-uv:
 sync: ensure-uv
 	$(UV) sync --locked --all-extras --all-packages
 
-# The main job on the built-in example: generate the chat package from its AsyncAPI schema (handlers
-# are kept), then drive it in process and print the frames.
+CHAT_GENERATE := examples/chat/asyncapi.yaml --python-out examples/chat/chat_app/ws --ts-out examples/chat/web/src/api --line-length 120 --format-assertion
+
+# The main job on the built-in example: generate the chat example's Python package and typed
+# TypeScript client from its AsyncAPI schema (handlers are kept), show its frames in one process,
+# then build the page and serve it on http://127.0.0.1:8000 (Ctrl-C stops it).
 demo: ensure-uv
-	$(RUN) beeflow-websocket generate examples/chat/asyncapi.yaml --python-out examples/chat/chat_app/ws --line-length 120 --force
+	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 	$(RUN) python examples/chat/demo.py
+	cd examples/chat/web && npm ci --no-audit --no-fund && npm run build
+	@echo "open http://127.0.0.1:8000/?name=alice and http://127.0.0.1:8000/?name=bob in two tabs"
+	$(RUN) python examples/chat/server.py
 
 demo-core: ensure-uv
 	$(RUN) python examples/core_demo.py
 
-# TypeScript first, so that pytest's summary closes the run.
 test: ensure-uv test-ts
 	$(RUN) pytest
 
@@ -62,12 +68,23 @@ mypy: ensure-uv
 
 check: lint mypy check-generated
 
-# The chat example's generated package is checked in: `check-generated` fails when it drifts.
+# Checked-in generated code: the chat example (Python and TypeScript), the runtime's protocol types
+# from schema/, and the runtime copy the generator ships. `check-generated` fails on any drift.
+RUNTIME_COPY := codegen/src/beeflow_websocket_codegen/typescript/runtime
+
 generate-examples: ensure-uv
-	$(RUN) beeflow-websocket generate examples/chat/asyncapi.yaml --python-out examples/chat/chat_app/ws --line-length 120 --force
+	$(RUN) beeflow-websocket generate schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
+	rm -f $(RUNTIME_COPY)/*.ts
+	cp clients/typescript/src/*.ts $(RUNTIME_COPY)/
+	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 
 check-generated: ensure-uv
-	$(RUN) beeflow-websocket check examples/chat/asyncapi.yaml --python-out examples/chat/chat_app/ws --line-length 120
+	$(RUN) beeflow-websocket check $(CHAT_GENERATE)
+	$(RUN) beeflow-websocket check schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
+	diff -r clients/typescript/src $(RUNTIME_COPY)
+
+screenshot: ensure-uv test-e2e-deps
+	BEEFLOW_E2E_SCREENSHOT=docs/images/chat.png $(RUN) pytest tests/e2e -k "two_tabs and fastapi"
 
 chat: ensure-uv
 	$(RUN) python examples/chat/server.py

@@ -1,64 +1,61 @@
 """The chat example on FastAPI: ``uv run --all-extras --all-packages python examples/chat/server.py``.
 
-Open http://127.0.0.1:8000/ in two browser tabs, join the same room and talk. The WebSocket API is
-the package generated from ``asyncapi.yaml`` into ``chat_app/ws`` (handlers in
-``chat_app/ws/handlers``); importing it registers the actions and events.
+Open http://127.0.0.1:8000/?name=alice and http://127.0.0.1:8000/?name=bob, join the same room and
+talk. The WebSocket API is the package generated from ``asyncapi.yaml`` into ``chat_app/ws``
+(importing it registers the actions and events); the page is TypeScript on the client generated
+from the same schema into ``web/src/api``, built into ``web/dist`` (``make demo`` does both, or
+``cd web && npm ci && npm run build``).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
-from fastapi import FastAPI, WebSocket
+from fastapi import Depends, FastAPI, WebSocket
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chat_app.ws  # noqa: F401 - registers the chat actions and events
 
-from beeflow_websocket.fastapi import configure_beeflow_websocket, handle_beeflow_websocket
+from beeflow_websocket.fastapi import (
+    AccessTokenAuth,
+    configure_beeflow_websocket,
+    handle_beeflow_websocket,
+)
+
+PAGE = Path(__file__).resolve().parent / "web" / "dist"
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 app = FastAPI(title="beeflow-websocket chat example")
 configure_beeflow_websocket(app, problem_type_base_url="https://example.com/problems/chat", autodiscover=False)
 
-PAGE = """<!doctype html>
-<meta charset="utf-8">
-<title>chat</title>
-<p>name <input id="name" value="alice"> room <input id="room" value="lobby">
-<button id="join">join</button> <button id="leave">leave</button></p>
-<p><input id="text" size="60" placeholder="message"> <button id="send">send</button></p>
-<pre id="log"></pre>
-<script>
-let socket;
-const $ = (id) => document.getElementById(id);
-const log = (line) => { $("log").textContent += line + "\\n"; };
-function request(action, payload) {
-  socket.send(JSON.stringify({msg_id: crypto.randomUUID(), req_id: crypto.randomUUID(), action, payload}));
-}
-function connect() {
-  const url = `ws://${location.host}/ws/?name=${encodeURIComponent($("name").value)}`;
-  socket = new WebSocket(url, ["beeflow.v1"]);
-  socket.onmessage = (message) => log(message.data);
-  return new Promise((resolve) => { socket.onopen = resolve; });
-}
-$("join").onclick = async () => { if (!socket) await connect(); request("chat.join", {room: $("room").value}); };
-$("leave").onclick = () => request("chat.leave", {room: $("room").value});
-$("send").onclick = () => request("chat.send", {room: $("room").value, text: $("text").value});
-$("text").oninput = () => socket && request("chat.typing", {room: $("room").value, typing: $("text").value !== ""});
-</script>
-"""
 
-
-@app.get("/")
-async def index() -> HTMLResponse:
-    return HTMLResponse(PAGE)
+def user_for_token(token: str) -> str | None:
+    """A demo: the access token is the user's name. A real app verifies a real token here (JWT, session, ...)."""
+    return token if _NAME.match(token) else None
 
 
 @app.websocket("/ws/")
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    # A demo: the user is whoever the page says. Real apps authenticate (see docs/en/concepts.md).
-    await handle_beeflow_websocket(websocket, user_id=websocket.query_params.get("name") or "anonymous")
+async def websocket_endpoint(websocket: WebSocket, user_id: str = Depends(AccessTokenAuth(user_for_token))) -> None:
+    await handle_beeflow_websocket(websocket, user_id=user_id)
+
+
+if (PAGE / "index.html").is_file():
+    app.mount("/", StaticFiles(directory=PAGE, html=True), name="page")
+else:
+
+    @app.get("/")
+    async def not_built() -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><meta charset=utf-8><title>chat</title><p>The page is not built yet: run "
+            "<code>make demo</code>, or <code>cd examples/chat/web &amp;&amp; npm ci &amp;&amp; npm run build</code>, "
+            "then restart the server.</p>",
+            status_code=503,
+        )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,15 @@ def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
 
 
 def test_the_checked_in_package_is_in_sync_and_implemented() -> None:
-    result = cli("check", CHAT / "asyncapi.yaml", "--python-out", CHAT / "chat_app" / "ws", "--line-length", "120")
+    result = cli(
+        "check",
+        CHAT / "asyncapi.yaml",
+        "--python-out",
+        CHAT / "chat_app" / "ws",
+        "--line-length",
+        "120",
+        "--format-assertion",
+    )
     assert result.exit_code == 0, result.output
 
 

@@ -13,6 +13,7 @@ export { COMPLETION, connect, createClient } from "./client.js";
 export { RUNTIME_API } from "./compat.js";
 export { ConnectionLostError, ProblemError, QueueFullError, TimeoutError } from "./errors.js";
 export type {
+  ActionFrame,
   ActionName,
   Client,
   ClientOptions,

@@ -1,52 +1,24 @@
 /**
- * The frames of the wire protocol as the client sees them (`schema/frames/*.json`), the protocol map a
- * generated client passes as a type parameter, and the client's options.
+ * The frames of the wire protocol as the client sees them, the protocol map a generated client passes
+ * as a type parameter, and the client's options.
+ *
+ * The frame types come from `protocol.ts`, which `beeflow-websocket generate` writes from the
+ * library's own schema (`schema/frames/*.json`); `make check` fails when it drifts.
  */
 
-/** An event frame: a push from the server, or one of the events answering a request of yours. */
-export interface EventFrame<N extends string = string, T = Record<string, unknown>> {
-  /** A fresh id for this frame. */
-  msg_id: string;
-  /** Your request's `req_id` when the event answers it (on this connection only); else `null`. */
-  req_id: string | null;
-  /** Counts the events this connection has received: 1, 2, 3, ... with no gaps. */
-  seq: number;
+import type { EventFrame as WireEventFrame, ProblemFrame } from "./protocol.js";
+
+export type { ActionFrame, CompletionFrame, ErrorItem, ProblemFrame } from "./protocol.js";
+
+/**
+ * An event frame (`schema/frames/event.json`): a push from the server, or one of the events answering a
+ * request of yours, with its name `N` and payload `T`.
+ */
+export interface EventFrame<N extends string = string, T = Record<string, unknown>>
+  extends Pick<WireEventFrame, "msg_id" | "req_id" | "seq" | "recipient" | "recipient_id"> {
   /** The event's wire name. */
   event: N;
-  /** The kind of recipient the event was addressed to: `websocket`, `user`, `group`, ... */
-  recipient: string;
-  /** Which recipient of that kind. */
-  recipient_id: string;
   payload: T;
-}
-
-/** One field-level failure of a problem: an RFC 6901 pointer into your action frame and what is wrong. */
-export interface ErrorItem {
-  pointer: string;
-  detail: string;
-}
-
-/** An RFC 9457 problem frame: the server could not carry out an action (or read a frame). */
-export interface ProblemFrame {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string | null;
-  code: string;
-  instance?: string | null;
-  msg_id: string;
-  req_id?: string | null;
-  errors?: ErrorItem[] | null;
-  /** Extension members the application added. */
-  [extension: string]: unknown;
-}
-
-/** The last frame of a request that succeeded (only with the `beeflow.v1` subprotocol). */
-export interface CompletionFrame {
-  msg_id: string;
-  req_id: string;
-  completed: string;
-  events: number;
 }
 
 /**

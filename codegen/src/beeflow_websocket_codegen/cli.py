@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .config import load_settings
+from .config import Settings, load_settings
 from .errors import SpecError, display_path
 
 __all__ = ["app", "main"]
@@ -110,8 +110,32 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--python-out", help="Folder of the generated Python package. Default: from the configuration."),
 ]
+TsOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ts-out",
+        help="Folder of the generated TypeScript client; a path ending in .ts writes only the payload types, "
+        "in that file. Default: from the configuration.",
+    ),
+]
+TsRuntimeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ts-runtime",
+        help="Import the TypeScript runtime from this module (e.g. @beeflow/websocket-client, installed with npm) "
+        "instead of copying it into the --ts-out folder.",
+    ),
+]
 LineLengthOption = Annotated[
     int | None, typer.Option("--line-length", help="Line length of the generated code (default 88).")
+]
+FormatAssertionOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--format-assertion/--no-format-assertion",
+        help="Check 'format' (uuid, date-time, ...) with typed fields instead of treating it as an annotation "
+        "(default: off, or format-assertion in the configuration).",
+    ),
 ]
 
 
@@ -157,14 +181,32 @@ def generate(
     config: ConfigOption = None,
     line_length: LineLengthOption = None,
     force: Annotated[bool, typer.Option("--force", help="Regenerate even when nothing changed.")] = False,
+    format_assertion: FormatAssertionOption = None,
+    ts_out: TsOutOption = None,
+    ts_runtime: TsRuntimeOption = None,
 ) -> None:
-    """Write the Python package: generated modules are rewritten, your handler modules only created."""
+    """Write the Python package (your handler modules are only created) and/or the TypeScript client."""
+    started = time.perf_counter()
+    settings = load_settings(
+        spec=spec,
+        python_out=python_out,
+        config=config,
+        line_length=line_length,
+        format_assertion=format_assertion,
+        ts_out=ts_out,
+        ts_runtime=ts_runtime,
+    )
+    console = _console()
+    if settings.python_out is not None:
+        _generate_python(settings, force, started, console)
+    if settings.ts_out is not None:
+        _generate_typescript(settings, console)
+
+
+def _generate_python(settings: Settings, force: bool, started: float, console: Console) -> None:
     from .project import generate as run
 
-    started = time.perf_counter()
-    settings = load_settings(spec=spec, python_out=python_out, config=config, line_length=line_length)
     report = run(settings, force=force)
-    console = _console()
     elapsed = time.perf_counter() - started
     if report.up_to_date:
         console.print(f"{display_path(report.out)}: up to date ({elapsed:.2f}s)", markup=False)
@@ -179,14 +221,28 @@ def generate(
             f"({elapsed:.2f}s)",
             markup=False,
         )
-    if settings.ts_out is not None:
-        console.print("note: ts-out is set, but TypeScript output is not available yet", markup=False)
     for path in report.orphans:
         console.print(
             f"warning: {display_path(path)} handles an action that is no longer in the schema; delete it or "
             "restore the action",
             markup=False,
         )
+
+
+def _generate_typescript(settings: Settings, console: Console) -> None:
+    from .typescript.project import generate_typescript
+
+    started = time.perf_counter()
+    report = generate_typescript(settings)
+    elapsed = time.perf_counter() - started
+    for path in report.written:
+        console.print(f"wrote   {display_path(path)}", markup=False)
+    state = (
+        "up to date" if not report.written else f"{len(report.written)} file(s) written, {report.unchanged} unchanged"
+    )
+    console.print(f"{display_path(report.out)}: TypeScript {state} ({elapsed:.2f}s)", markup=False)
+    for path in report.stale:
+        console.print(f"warning: {display_path(path)} was generated earlier and is no longer: delete it", markup=False)
 
 
 @app.command()
@@ -196,13 +252,52 @@ def check(
     python_out: OutOption = None,
     config: ConfigOption = None,
     line_length: LineLengthOption = None,
+    format_assertion: FormatAssertionOption = None,
+    ts_out: TsOutOption = None,
+    ts_runtime: TsRuntimeOption = None,
 ) -> None:
     """Exit 1 when generated files are out of date (shows the diff) or actions are unimplemented. Writes nothing."""
+    settings = load_settings(
+        spec=spec,
+        python_out=python_out,
+        config=config,
+        line_length=line_length,
+        format_assertion=format_assertion,
+        ts_out=ts_out,
+        ts_runtime=ts_runtime,
+    )
+    out = _console()
+    ok = True
+    if settings.python_out is not None:
+        ok = _check_python(settings, out)
+    if settings.ts_out is not None:
+        ok = _check_typescript(settings, out) and ok
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _check_typescript(settings: Settings, out: Console) -> bool:
+    from .typescript.project import check_typescript
+
+    report = check_typescript(settings)
+    for diff in report.diffs.values():
+        out.print(diff.rstrip("\n"), markup=False)
+    for path in report.stale:
+        out.print(f"warning: {display_path(path)} was generated earlier and is no longer: delete it", markup=False)
+    if not report.ok:
+        out.print(
+            f"{len(report.diffs)} generated TypeScript file(s) differ from the schema: run beeflow-websocket generate",
+            markup=False,
+        )
+        return False
+    out.print(f"{display_path(report.out)}: in sync with {display_path(settings.spec)}", markup=False)
+    return True
+
+
+def _check_python(settings: Settings, out: Console) -> bool:
     from .project import check as run
 
-    settings = load_settings(spec=spec, python_out=python_out, config=config, line_length=line_length)
     report = run(settings)
-    out = _console()
     for diff in report.diffs.values():
         out.print(diff.rstrip("\n"), markup=False)
     if report.diffs:
@@ -217,11 +312,12 @@ def check(
     for path in report.orphans:
         out.print(f"warning: {display_path(path)} handles an action that is no longer in the schema", markup=False)
     if not report.ok:
-        raise typer.Exit(1)
+        return False
     out.print(
         f"{display_path(report.out)}: in sync with {display_path(settings.spec)}, every action implemented",
         markup=False,
     )
+    return True
 
 
 def main(argv: list[str] | None = None) -> Any:

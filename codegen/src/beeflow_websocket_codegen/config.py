@@ -21,8 +21,10 @@ DEFAULT_LINE_LENGTH = 88
 _KEYS = {
     "spec": "path of the AsyncAPI document",
     "python-out": "folder of the generated Python package",
-    "ts-out": "folder of the generated TypeScript client (not available yet)",
+    "ts-out": "folder of the generated TypeScript client (a path ending in .ts: only the payload types, in that file)",
+    "ts-runtime": "module the TypeScript client imports the runtime from (default: a copy in ts-out/runtime/)",
     "line-length": "line length of the generated code (ruff format), default 88",
+    "format-assertion": "check 'format' (uuid, date-time, ...) instead of treating it as an annotation, default false",
 }
 
 
@@ -35,6 +37,10 @@ class Settings:
     line_length: int = DEFAULT_LINE_LENGTH
     ts_out: Path | None = None
     config: Path | None = None
+    #: module specifier of the runtime (``@beeflow/websocket-client``); ``None``: copy it into ``ts_out``
+    ts_runtime: str | None = None
+    #: ``format`` is checked (pydantic types such as ``UUID``) instead of being an annotation
+    format_assertion: bool = False
 
 
 def find_config(start: Path) -> Path | None:
@@ -72,13 +78,15 @@ def _read_table(path: Path) -> dict[str, Any]:
             raise SpecError(
                 Diagnostic(f"unknown key {key!r} in [tool.{TABLE}]{hint} (expected: {', '.join(sorted(_KEYS))})", path)
             )
-    for key in ("spec", "python-out", "ts-out"):
+    for key in ("spec", "python-out", "ts-out", "ts-runtime"):
         if key in table and not isinstance(table[key], str):
             raise SpecError(Diagnostic(f"[tool.{TABLE}] {key} must be a string (a path)", path))
     if "line-length" in table and (
         not isinstance(table["line-length"], int) or isinstance(table["line-length"], bool) or table["line-length"] < 40
     ):
         raise SpecError(Diagnostic(f"[tool.{TABLE}] line-length must be an integer of at least 40", path))
+    if "format-assertion" in table and not isinstance(table["format-assertion"], bool):
+        raise SpecError(Diagnostic(f"[tool.{TABLE}] format-assertion must be true or false", path))
     return table
 
 
@@ -89,10 +97,13 @@ def load_settings(
     config: Path | None,
     line_length: int | None = None,
     need_output: bool = True,
+    format_assertion: bool | None = None,
+    ts_out: Path | None = None,
+    ts_runtime: str | None = None,
 ) -> Settings:
     """Combine the command line with the configuration table (the command line wins)."""
     table: dict[str, Any] = {}
-    if config is None and (spec is None or (python_out is None and need_output)):
+    if config is None and (spec is None or (python_out is None and ts_out is None and need_output)):
         config = find_config(Path.cwd())
     if config is not None:
         table = _read_table(config)
@@ -106,14 +117,26 @@ def load_settings(
             )
         )
     out = python_out if python_out is not None else (base / table["python-out"] if "python-out" in table else None)
-    if out is None and need_output:
+    if ts_out is None and "ts-out" in table:
+        ts_out = base / table["ts-out"]
+    if out is None and ts_out is None and need_output:
         raise SpecError(
             Diagnostic(
-                f"no output folder: pass --python-out DIR or set 'python-out' in [tool.{TABLE}] of pyproject.toml"
+                f"no output folder: pass --python-out DIR (or --ts-out DIR) or set 'python-out' (or 'ts-out') in "
+                f"[tool.{TABLE}] of pyproject.toml"
             )
         )
-    ts_out = base / table["ts-out"] if "ts-out" in table else None
+    ts_runtime = ts_runtime if ts_runtime is not None else table.get("ts-runtime")
     length = line_length if line_length is not None else int(table.get("line-length", DEFAULT_LINE_LENGTH))
     if length < 40:
         raise SpecError(Diagnostic("--line-length must be at least 40"))
-    return Settings(spec=spec_path, python_out=out, line_length=length, ts_out=ts_out, config=config)
+    asserted = format_assertion if format_assertion is not None else bool(table.get("format-assertion", False))
+    return Settings(
+        spec=spec_path,
+        python_out=out,
+        line_length=length,
+        ts_out=ts_out,
+        config=config,
+        format_assertion=asserted,
+        ts_runtime=ts_runtime or None,
+    )

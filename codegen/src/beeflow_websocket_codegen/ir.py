@@ -446,8 +446,13 @@ def _duplicates(kind: str, used: dict[str, _Used], workspace: Workspace) -> list
     return found
 
 
-def build_protocol(workspace: Workspace, spec_path: Path) -> Protocol:
-    """The protocol described by a loaded, structurally valid document."""
+def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: bool = False) -> Protocol:
+    """The protocol described by a loaded, structurally valid document.
+
+    With ``shared_schemas`` every JSON Schema under ``components/schemas`` is bundled too, reached
+    by a payload or not (the TypeScript emitter publishes them as named types); Python models only
+    need the payloads and what they reach.
+    """
     data = workspace.root.data
     builder = _Builder(workspace, SchemaBundle(workspace))
     operations = data.get("operations") or {}
@@ -474,6 +479,17 @@ def build_protocol(workspace: Workspace, spec_path: Path) -> Protocol:
         message, merged, location, base = builder.messages[message_key]
         wanted = (message.preferred_name or pascal_case(message.wire_name)) + "Payload"
         payloads[message_key] = builder.payload(message, merged, location, base, wanted)
+
+    if shared_schemas:
+        components = (data.get("components") or {}).get("schemas") or {}
+        for key in sorted(components):
+            value = components[key]
+            if isinstance(value, dict) and "schemaFormat" in value:
+                continue  # a Multi Format Schema Object (Avro, ...): nothing to type unless a payload uses it
+            where = builder.root.child("components", "schemas", key)
+            builder.bundle.add(
+                value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
+            )
 
     def finished(entry: _Used, message_key: str) -> Message:
         message = entry.message

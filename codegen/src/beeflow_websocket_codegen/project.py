@@ -35,9 +35,9 @@ __all__ = ["CheckReport", "GenerateReport", "check", "generate", "load_protocol"
 MANIFEST = f"{GENERATED_DIR}/manifest.json"
 
 
-def load_protocol(spec: Path) -> Protocol:
-    """Load, validate and model the spec at ``spec``."""
-    return build_protocol(load_spec(spec), spec)
+def load_protocol(spec: Path, *, shared_schemas: bool = False) -> Protocol:
+    """Load, validate and model the spec at ``spec`` (see :func:`~.ir.build_protocol` for ``shared_schemas``)."""
+    return build_protocol(load_spec(spec), spec, shared_schemas=shared_schemas)
 
 
 def _hash(data: bytes) -> str:
@@ -84,7 +84,7 @@ def _manifest(settings: Settings, protocol: Protocol, output: PythonOutput, out:
     data = {
         "generator": f"beeflow-websocket-codegen {__version__}",
         "spec": spec,
-        "options": {"line-length": settings.line_length},
+        "options": _options(settings),
         "inputs": dict(sorted(inputs.items())),
         "files": {path: _hash(text.encode()) for path, text in sorted(output.generated.items())},
         "handlers": dict(sorted(output.handler_modules.items())),
@@ -92,12 +92,21 @@ def _manifest(settings: Settings, protocol: Protocol, output: PythonOutput, out:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def _options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {"line-length": settings.line_length}
+    if settings.format_assertion:
+        options["format-assertion"] = True
+    return options
+
+
 def _render(settings: Settings) -> tuple[Protocol, PythonOutput, dict[str, str], Path]:
     assert settings.python_out is not None
     out = settings.python_out
     protocol = load_protocol(settings.spec)
     spec = relative_spec(settings.spec, out)
-    output = emit_python(protocol, spec=spec, line_length=settings.line_length)
+    output = emit_python(
+        protocol, spec=spec, line_length=settings.line_length, format_assertion=settings.format_assertion
+    )
     files = dict(output.generated)
     files[MANIFEST] = _manifest(settings, protocol, output, out, spec)
     return protocol, output, files, out
@@ -109,7 +118,7 @@ def _up_to_date(settings: Settings, out: Path) -> dict[str, Any] | None:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("generator") != f"beeflow-websocket-codegen {__version__}":
             return None
-        if manifest.get("options") != {"line-length": settings.line_length}:
+        if manifest.get("options") != _options(settings):
             return None
         if manifest.get("spec") != relative_spec(settings.spec, out):
             return None

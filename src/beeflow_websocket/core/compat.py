@@ -11,7 +11,8 @@ from __future__ import annotations
 __all__ = ["RUNTIME_API", "require_runtime_api"]
 
 #: 1: typed actions (``payload_model``), ``WebSocketEvent``, ``ActionNotImplemented``.
-RUNTIME_API = 1
+#: 2: ``beeflow_websocket.core.constraints`` (JSON Schema checks of generated models).
+RUNTIME_API = 2
 
 
 def require_runtime_api(level: int, *, package: str) -> None:

@@ -10,12 +10,16 @@ On top of its output this module:
   model took that name first, the inline model is renamed (parent name + its own) and the
   generation runs once more.
 
-Later fidelity work (``uniqueItems``, ``multipleOf`` on floats, ...) can add validators here,
-after generation, without touching the emitters that use the models.
+- keeps the models exact (see :mod:`.fidelity`): datamodel-code-generator sees *relaxed*
+  schemas whose models accept at least what the schemas accept, and each field or model whose
+  pydantic type is not exact gets a check of its original schema from
+  ``beeflow_websocket.core.constraints`` (``INTEGRAL``, ``NOT_NULL``, ``_SCHEMAS.check(...)``, a
+  ``model_validator``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import tempfile
@@ -26,6 +30,8 @@ from typing import Any
 
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError
 from beeflow_websocket_codegen.naming import pascal_case
+
+from .fidelity import Plan, plan
 
 __all__ = ["GeneratedModels", "generate_models"]
 
@@ -94,13 +100,20 @@ def _run(definitions: dict[str, Any], model_name_map: dict[str, str]) -> tuple[s
     return source, models
 
 
-def generate_models(definitions: dict[str, Any]) -> GeneratedModels:
-    """Models for ``definitions`` (a ``$defs`` mapping whose keys are the wanted class names)."""
+def generate_models(
+    definitions: dict[str, Any], *, roots: frozenset[str] = frozenset(), format_assertion: bool = False
+) -> GeneratedModels:
+    """Models for ``definitions`` (a ``$defs`` mapping whose keys are the wanted class names).
+
+    ``roots`` are the payload definitions (always objects on the wire); with ``format_assertion``,
+    ``format`` is checked where a pydantic type exists for it (else it is an annotation).
+    """
     if not definitions:
         return GeneratedModels("", {})
+    fidelity = plan(definitions, roots=roots, format_assertion=format_assertion)
     renames: dict[str, str] = {}
     for _ in range(3):
-        source, models = _run(definitions, renames)
+        source, models = _run(fidelity.relaxed, renames)
         by_ref = {model["source_ref"]: model["class_name"] for model in models}
         taken = {model["class_name"]: model["source_ref"] for model in models}
         wanted = {name: by_ref.get(f"#/$defs/{name}", name) for name in definitions}
@@ -118,7 +131,7 @@ def generate_models(definitions: dict[str, Any]) -> GeneratedModels:
                 candidate = f"{pascal_case(parts[0])}{pascal_case(parts[-1])}{counter}"
                 counter += 1
             renames[intruder] = candidate
-    return GeneratedModels(_strict(source), wanted)
+    return GeneratedModels(_attach(_strict(source), models, fidelity, definitions), wanted)
 
 
 def _strict(source: str) -> str:
@@ -136,3 +149,147 @@ def _strict(source: str) -> str:
             1,
         )
     return source
+
+
+_VALIDATOR = """
+    @model_validator(mode="before")
+    @classmethod
+    def _json_schema(cls, data: Any, info: ValidationInfo) -> Any:
+        return _SCHEMAS.validate({pointer}, data, info)
+"""
+
+
+def _pointer_of(model: dict[str, Any]) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in model.get("source_path", [])[1:])
+
+
+def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitions: dict[str, Any]) -> str:
+    """Add the markers and checks of ``fidelity`` to the fields and classes of ``source``."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def at(line: int, column: int) -> int:
+        return offsets[line - 1] + len(lines[line - 1].encode("utf-8")[:column].decode("utf-8"))
+
+    by_class = {model["class_name"]: model for model in models}
+    edits: list[tuple[int, int, str]] = []
+    found: set[str] = set()
+    used: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in by_class:
+            continue
+        model = by_class[node.name]
+        pointer = _pointer_of(model)
+        found.add(pointer)
+        wire = {item["name"]: item.get("original_name") or item["name"] for item in model.get("fields", [])}
+        checks = fidelity.member_checks.get(pointer, {})
+        not_null = fidelity.not_null.get(pointer, set())
+        for statement in node.body:
+            if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+                continue
+            annotation = statement.annotation
+            name = wire.get(statement.target.id, statement.target.id)
+            text = ast.get_source_segment(source, annotation) or ""
+            extras = []
+            if re.search(r"\bStrictInt\b", text):
+                extras.append("INTEGRAL")
+            if name in not_null and statement.value is not None:
+                extras.append("NOT_NULL")
+            if name in checks:
+                where, _, keywords = checks[name].partition("#")
+                arguments = [where, *(keywords.split(",") if keywords else [])]
+                extras.append(
+                    f"_SCHEMAS.check({', '.join(json.dumps(item, ensure_ascii=False) for item in arguments)})"
+                )
+            if not extras:
+                continue
+            used.update(extra.split(".", 1)[0].split("(", 1)[0] for extra in extras)
+            start = at(annotation.lineno, annotation.col_offset)
+            end = at(annotation.end_lineno or annotation.lineno, annotation.end_col_offset or 0)
+            is_annotated = (
+                isinstance(annotation, ast.Subscript)
+                and isinstance(annotation.value, ast.Name)
+                and annotation.value.id == "Annotated"
+            )
+            if is_annotated:
+                edits.append((end - 1, end - 1, ", " + ", ".join(extras)))
+            else:
+                edits.append((start, end, f"Annotated[{text}, {', '.join(extras)}]"))
+        if pointer in fidelity.object_checks:
+            used.add("_SCHEMAS")
+            end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
+            edits.append((end, end, "\n" + _VALIDATOR.format(pointer=json.dumps(pointer, ensure_ascii=False))))
+    missing = sorted(
+        (set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks) - found,
+    )
+    if missing:  # pragma: no cover - every object with members becomes a class
+        raise SpecError(Diagnostic(f"internal error: no model was generated for the schema at #/$defs/{missing[0]}"))
+    for start, end, text in sorted(edits, reverse=True):
+        source = source[:start] + text + source[end:]
+    return _imports(source, used, fidelity, definitions)
+
+
+def _needed(definitions: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """``names`` and every definition they reference, in the order of ``definitions``."""
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in definitions:
+            continue
+        seen.add(name)
+        stack.extend(_refs(definitions[name]))
+    return {name: definitions[name] for name in definitions if name in seen}
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"].removeprefix("#/$defs/")] if isinstance(node.get("$ref"), str) else []
+        for value in node.values():
+            found.extend(_refs(value))
+        return found
+    if isinstance(node, list):
+        return [name for item in node for name in _refs(item)]
+    return []
+
+
+def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str, Any]) -> str:
+    if not used:
+        return source
+    names = sorted(({"INTEGRAL", "NOT_NULL"} & used) | ({"JsonSchemas"} if "_SCHEMAS" in used else set()))
+    # Through a sibling module: a relative import sorts the same whether the project counts
+    # beeflow_websocket as first- or third-party.
+    block = f"from ._runtime import {', '.join(names)}\n"
+    if "_SCHEMAS" in used:
+        pointers = [*(pointer for checks in fidelity.member_checks.values() for pointer in checks.values())]
+        pointers.extend(fidelity.object_checks)
+        roots = {pointer.split("/", 1)[0].replace("~1", "/").replace("~0", "~") for pointer in pointers}
+        schemas = _needed(definitions, roots)
+        block += "from pydantic import ValidationInfo, model_validator\n" if fidelity.object_checks else ""
+        block += (
+            "\n\n#: The JSON Schemas behind the checks that pydantic types cannot express (JSON Schema 2020-12).\n"
+            f"_SCHEMAS = JsonSchemas({_literal(schemas)})\n"
+        )
+        if fidelity.object_checks and not re.search(r"^from typing import .*\bAny\b", source, re.MULTILINE):
+            block = "from typing import Any\n" + block
+    if not re.search(r"^from typing import .*\bAnnotated\b", source, re.MULTILINE):
+        block = "from typing import Annotated\n" + block
+    # After the last top-level import.
+    tree = ast.parse(source)
+    last = max((node.end_lineno or 0 for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)), default=0)
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[:last]) + block + "".join(lines[last:])
+
+
+def _literal(value: Any) -> str:
+    """``value`` (JSON) as a Python literal."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(key)}: {_literal(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return f"float({str(value)!r})"
+    return repr(value)

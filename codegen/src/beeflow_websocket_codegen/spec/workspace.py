@@ -116,6 +116,8 @@ class Workspace:
         """Load the document ``document`` if needed; return its canonical URI."""
         if document in self._documents:
             return document
+        if document and self._registry.get(document) is not None:
+            return document  # a subschema with an $id of its own, in a file already loaded
         path = _path_of(document)
         if path is None:
             for id_dir, directory in self._id_dirs:
@@ -154,7 +156,8 @@ class Workspace:
         cached = self._resolved.get((ref, base))
         if cached is not None:
             return cached
-        target = urljoin(base, ref)
+        # urljoin does not join fragments onto URNs (urn:uuid:...): a same-document ref is joined by hand.
+        target = urldefrag(base).url + ref if ref.startswith("#") else urljoin(base, ref)
         document, fragment = urldefrag(target)
         document = self._ensure_document(document, site)
         full = f"{document}#{fragment}" if fragment else document

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
-from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from ._runtime import INTEGRAL, NOT_NULL
 
 
 class ChatSendPayload(BaseModel):
@@ -17,7 +18,7 @@ class ChatSendPayload(BaseModel):
         strict=True,
         populate_by_name=True,
     )
-    text: StrictStr | None = None
+    text: Annotated[StrictStr | None, NOT_NULL] = None
 
 
 class ChatSendPayload2(BaseModel):
@@ -27,17 +28,17 @@ class ChatSendPayload2(BaseModel):
         populate_by_name=True,
     )
     class_: Annotated[StrictStr, Field(alias="class")]
-    from_: Annotated[StrictInt, Field(alias="from")]
-    model_config_: Annotated[StrictStr | None, Field(alias="model_config")] = None
-    schema_: Annotated[StrictStr | None, Field(alias="schema")] = None
-    json_: Annotated[StrictBool | None, Field(alias="json")] = None
-    copy_: Annotated[StrictFloat | None, Field(alias="copy")] = None
-    validate_: Annotated[StrictStr | None, Field(alias="validate")] = None
-    dict_: Annotated[StrictStr | None, Field(alias="dict")] = None
-    fields: StrictStr | None = None
-    user_id: Annotated[UUID | None, Field(alias="userId")] = None
-    a_b: Annotated[StrictStr | None, Field(alias="a-b")] = None
-    a_b_1: Annotated[StrictStr | None, Field(alias="a_b")] = None
+    from_: Annotated[StrictInt, Field(alias="from"), INTEGRAL]
+    model_config_: Annotated[StrictStr | None, Field(alias="model_config"), NOT_NULL] = None
+    schema_: Annotated[StrictStr | None, Field(alias="schema"), NOT_NULL] = None
+    json_: Annotated[StrictBool | None, Field(alias="json"), NOT_NULL] = None
+    copy_: Annotated[StrictFloat | None, Field(alias="copy"), NOT_NULL] = None
+    validate_: Annotated[StrictStr | None, Field(alias="validate"), NOT_NULL] = None
+    dict_: Annotated[StrictStr | None, Field(alias="dict"), NOT_NULL] = None
+    fields: Annotated[StrictStr | None, NOT_NULL] = None
+    user_id: Annotated[StrictStr | None, Field(alias="userId"), NOT_NULL] = None
+    a_b: Annotated[StrictStr | None, Field(alias="a-b"), NOT_NULL] = None
+    a_b_1: Annotated[StrictStr | None, Field(alias="a_b"), NOT_NULL] = None
 
 
 class ChatSendPayload3(BaseModel):
@@ -45,7 +46,7 @@ class ChatSendPayload3(BaseModel):
         strict=True,
         populate_by_name=True,
     )
-    text: StrictStr | None = None
+    text: Annotated[StrictStr | None, NOT_NULL] = None
 
 
 class CzatWyślijPayload(BaseModel):
@@ -55,7 +56,7 @@ class CzatWyślijPayload(BaseModel):
         populate_by_name=True,
     )
     treść: Annotated[StrictStr, Field(min_length=1)]
-    żółw: StrictBool | None = None
+    żółw: Annotated[StrictBool | None, NOT_NULL] = None
 
 
 class LaunchPayload(BaseModel):
@@ -63,7 +64,7 @@ class LaunchPayload(BaseModel):
         strict=True,
         populate_by_name=True,
     )
-    at: AwareDatetime | None = None
+    at: Annotated[StrictStr | None, NOT_NULL] = None
 
 
 class PingPayload(BaseModel):
@@ -73,7 +74,7 @@ class PingPayload(BaseModel):
     )
 
 
-class Mood(Enum):
+class Mood(StrEnum):
     HAPPY = "happy"
     SAD = "sad"
     FIELD_1ST_PLACE = "1st place"
@@ -85,4 +86,4 @@ class PingPayload2(BaseModel):
         populate_by_name=True,
     )
     kind: Literal["pong"]
-    mood: Mood | None = None
+    mood: Annotated[Mood | None, NOT_NULL] = None

@@ -5,4 +5,4 @@
 
 from beeflow_websocket.core.compat import require_runtime_api
 
-require_runtime_api(1, package=__name__)
+require_runtime_api(2, package=__name__)

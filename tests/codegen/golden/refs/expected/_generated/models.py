@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
+from ._runtime import INTEGRAL, NOT_NULL
+
 
 class Owner(BaseModel):
     model_config = ConfigDict(
@@ -18,7 +20,7 @@ class Owner(BaseModel):
         populate_by_name=True,
     )
     name: Annotated[StrictStr, Field(max_length=20)]
-    weight: Annotated[StrictFloat | None, Field(ge=1e-08)] = None
+    weight: Annotated[StrictFloat | None, Field(ge=1e-08), NOT_NULL] = None
 
 
 class TreeNode(BaseModel):
@@ -28,7 +30,7 @@ class TreeNode(BaseModel):
         populate_by_name=True,
     )
     label: StrictStr
-    children: Annotated[list[TreeNode] | None, Field(max_length=10)] = None
+    children: Annotated[list[TreeNode] | None, Field(max_length=10), NOT_NULL] = None
 
 
 class TreeSavePayload(BaseModel):
@@ -38,7 +40,7 @@ class TreeSavePayload(BaseModel):
         populate_by_name=True,
     )
     root: TreeNode
-    owner: Owner | None = None
+    owner: Annotated[Owner | None, NOT_NULL] = None
 
 
 class TreeSavedPayload(BaseModel):
@@ -47,7 +49,7 @@ class TreeSavedPayload(BaseModel):
         populate_by_name=True,
     )
     owner: Owner
-    nodes: Annotated[StrictInt, Field(ge=0)]
+    nodes: Annotated[StrictInt, Field(ge=0), INTEGRAL]
 
 
 class Unit(StrEnum):

@@ -1,0 +1,793 @@
+"""JSON Schema checks that generated payload models need at run time (runtime API 2).
+
+Generated models are pydantic models with strict types. Where a pydantic type says exactly what
+the JSON Schema says (strings with lengths and patterns, numbers with bounds, string enums, objects
+with properties, arrays of typed items), pydantic checks alone, on its fast path. Where it cannot
+(``not``, ``if``/``then``/``else``, ``uniqueItems``, ``multipleOf`` on decimals, numeric ``enum``
+with JSON equality, ``patternProperties``, ``unevaluatedProperties``, ...), the generator keeps a
+type that accepts at least what the schema accepts and adds a :class:`Check` (on a field) or a
+``model_validator`` calling :meth:`JsonSchemas.validate` (on a model): a JSON Schema 2020-12
+validator compiled from the schema, in pure Python, that looks at the raw JSON value.
+
+Also here, zero-cost markers that bring a strict pydantic type in line with JSON Schema:
+
+- :data:`INTEGRAL`: a JSON integer may be written ``1.0`` (``type: integer`` accepts it);
+- :data:`NOT_NULL`: an optional member that is absent gets ``None``, but ``null`` is refused
+  unless the schema allows it.
+
+Checks run on JSON input (``validate_json``, the runtime's path). Models built in Python by your
+own code (``Model(field=...)``) are checked too, after converting the values to JSON.
+
+Nothing here imports ``jsonschema``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, ValidationInfo
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    SchemaError,
+    SchemaValidator,
+    ValidationError,
+    core_schema,
+    to_jsonable_python,
+)
+
+__all__ = ["INTEGRAL", "NOT_NULL", "Check", "JsonSchemas", "ecma_regex", "json_equal", "unique"]
+
+#: A compiled check: ``None`` when the value is valid, else ``(location below the value, message)``.
+type Location = tuple[str | int, ...]
+type Error = tuple[Location, str]
+type Validator = Callable[[Any], Error | None]
+
+
+# -- JSON semantics ----------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """JSON equality: ``1`` equals ``1.0``, ``false`` is not ``0``, objects ignore member order."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left is right
+    if _is_number(left) and _is_number(right):
+        return bool(left == right)
+    if isinstance(left, str) or isinstance(right, str):
+        return isinstance(left, str) and isinstance(right, str) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(value, right[key]) for key, value in left.items())
+    return left is None and right is None
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable key that is equal for JSON-equal values."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value.is_integer():
+            return ("number", int(value))
+        return ("number", value)
+    if isinstance(value, list):
+        return ("array", tuple(_canonical(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _canonical(item)) for key, item in value.items()))
+    return ("other", repr(value))
+
+
+def unique(items: Iterable[Any]) -> bool:
+    """``uniqueItems``: no two items are JSON-equal."""
+    seen: set[Any] = set()
+    for item in items:
+        key = _canonical(item)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
+
+
+_DECIMAL = decimal.Context(prec=1000, traps=[decimal.InvalidOperation, decimal.Overflow])
+
+
+def _multiple_of(value: int | float, divisor: int | float) -> bool:
+    if isinstance(value, int) and isinstance(divisor, int):
+        return value % divisor == 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    try:
+        return _DECIMAL.remainder(decimal.Decimal(repr(value)), decimal.Decimal(repr(divisor))).is_zero()
+    except (decimal.InvalidOperation, decimal.Overflow):
+        return False
+
+
+_TYPE_NAMES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
+
+
+def _json_type(value: Any) -> str:
+    found = _TYPE_NAMES.get(type(value))
+    if found is not None:
+        return found
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _has_type(value: Any, name: str) -> bool:
+    found = _json_type(value)
+    return found == name or (name == "number" and found == "integer")
+
+
+# -- ECMA-262 regular expressions ---------------------------------------------------------------
+
+_ECMA_CLASSES = {
+    "d": "0-9",
+    "w": "0-9A-Za-z_",
+    "s": "\\t\\n\\x0B\\f\\r \\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}",
+}
+
+
+def _translate(pattern: str) -> str:
+    """ECMA-262 (``u`` flag) to the syntax of Rust's regex crate (pydantic-core's engine).
+
+    ``\\d``, ``\\w`` and ``\\s`` keep their ECMA meaning (ASCII digits and word characters, ECMA
+    white space), ``\\b`` is the ASCII word boundary; ``\\p{...}`` is understood by both.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            lower = escaped.lower()
+            if lower in _ECMA_CLASSES:
+                body = _ECMA_CLASSES[lower]
+                negated = escaped.isupper()
+                out.append(f"[{'^' if negated else ''}{body}]")
+            elif escaped in "bB" and not in_class:
+                out.append(f"(?-u:\\{escaped})")
+            elif escaped == "c" and index + 2 < len(pattern) and pattern[index + 2].isalpha():
+                out.append(f"\\x{ord(pattern[index + 2]) % 32:02X}")
+                index += 1
+            else:
+                out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "." and not in_class:
+            char = "[^\\n\\r\\x{2028}\\x{2029}]"
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+@cache
+def ecma_regex(pattern: str) -> Callable[[str], bool]:
+    """A search (not anchored) with the ECMA-262 pattern ``pattern``.
+
+    Rust's regex engine (through pydantic-core) runs what it can, ``\\p{L}`` included; patterns it
+    refuses (look-around, back-references) fall back to Python's ``re``.
+    """
+    try:
+        validator = SchemaValidator(core_schema.str_schema(pattern=_translate(pattern)))
+    except SchemaError:
+        compiled = re.compile(pattern)
+        return lambda text: compiled.search(text) is not None
+    return validator.isinstance_python
+
+
+# -- the compiler ------------------------------------------------------------------------------
+
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "format",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "$id",
+        "$schema",
+        "$anchor",
+        "$defs",
+        "definitions",
+        "discriminator",
+    }
+)
+
+
+def _fail(_where: str, message: str) -> Error:
+    return ((), message)
+
+
+def _child(key: str | int, error: Error) -> Error:
+    return ((key, *error[0]), error[1])
+
+
+class JsonSchemas:
+    """The ``$defs`` of the generated module; compiles checks of any schema in it, once."""
+
+    def __init__(self, definitions: dict[str, Any]) -> None:
+        self.definitions = definitions
+        self._by_ref: dict[str, Validator] = {}
+        self._by_id: dict[int, Validator] = {}
+        self._keep: list[Any] = []  # partial schemas compiled by id: kept alive
+
+    # Public API used by generated code.
+
+    def check(self, pointer: str, *keywords: str) -> Check:
+        """A field marker checking the schema at ``pointer`` (``Name/properties/member``).
+
+        With ``keywords``, only those keywords of it: the generator names the ones pydantic's type
+        of the field does not enforce (keywords of one schema apply independently).
+        """
+        return Check(self, pointer + ("#" + ",".join(keywords) if keywords else ""))
+
+    def validate(self, pointer: str, data: Any, info: ValidationInfo) -> Any:
+        """Body of a generated ``model_validator(mode="before")``: check ``data`` against a definition."""
+        if isinstance(data, dict):
+            self.raise_for(pointer, data if info.mode == "json" else to_jsonable_python(data, by_alias=True))
+        return data
+
+    def raise_for(self, pointer: str, value: Any) -> None:
+        """Raise a ``ValidationError`` located at the failing value when ``value`` does not match."""
+        error = self.validator(pointer)(value)
+        if error is not None:
+            where, message = error
+            raise ValidationError.from_exception_data(
+                "JSON Schema",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("json_schema", "{detail}", {"detail": message}),
+                        loc=where,
+                        input=value,
+                    )
+                ],
+            )
+
+    def validator(self, pointer: str) -> Validator:
+        found = self._by_ref.get(pointer)
+        if found is None:
+            path, _, keywords = pointer.partition("#")
+            node: Any = self.definitions
+            for part in path.split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            if keywords:
+                wanted = set(keywords.split(","))
+                node = {key: value for key, value in node.items() if key in wanted}
+                self._keep.append(node)
+            found = self._by_ref[pointer] = self.compile(node)
+        return found
+
+    def is_valid(self, schema: Any, value: Any) -> bool:
+        return self.compile(schema)(value) is None
+
+    # Compilation.
+
+    def compile(self, schema: Any) -> Validator:
+        if schema is True or schema == {}:
+            return _always
+        if schema is False:
+            return _never
+        key = id(schema)
+        found = self._by_id.get(key)
+        if found is not None:
+            return found
+        checks: list[Validator] = []
+
+        def run(value: Any) -> Error | None:
+            for check in checks:
+                error = check(value)
+                if error is not None:
+                    return error
+            return None
+
+        self._by_id[key] = run  # before the keywords, so recursive $refs find it
+        checks.extend(self._keywords(schema))
+        if len(checks) == 1 and not _recursive(schema):
+            self._by_id[key] = checks[0]
+            return checks[0]
+        return run
+
+    def _ref(self, ref: str) -> Validator:
+        name = ref.removeprefix("#/$defs/")
+        resolved: list[Validator] = []
+
+        def follow(value: Any) -> Error | None:
+            if not resolved:
+                resolved.append(self.validator(name))
+            return resolved[0](value)
+
+        return follow
+
+    def _keywords(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        add = checks.append
+        if "$ref" in schema:
+            add(self._ref(schema["$ref"]))
+        if "type" in schema:
+            types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            expected = " or ".join(types)
+            allowed = frozenset(types) | ({"integer"} if "number" in types else set())
+
+            def type_check(value: Any) -> Error | None:
+                if _json_type(value) in allowed:
+                    return None
+                return _fail("", f"expected {expected}, found {_json_type(value)}")
+
+            add(type_check)
+        if "const" in schema:
+            const = schema["const"]
+            add(lambda value: None if json_equal(value, const) else _fail("", f"expected {const!r}"))
+        if "enum" in schema:
+            options = schema["enum"]
+            add(
+                lambda value: (
+                    None if any(json_equal(value, option) for option in options) else _fail("", "not one of the enum")
+                )
+            )
+        add_all = checks.extend
+        add_all(self._numbers(schema))
+        add_all(self._strings(schema))
+        add_all(self._arrays(schema))
+        add_all(self._objects(schema))
+        add_all(self._combinators(schema))
+        if "unevaluatedProperties" in schema or "unevaluatedItems" in schema:
+            add(self._unevaluated(schema))
+        return checks
+
+    def _numbers(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        bounds = [
+            ("minimum", lambda value, limit: value >= limit, "at least"),
+            ("maximum", lambda value, limit: value <= limit, "at most"),
+            ("exclusiveMinimum", lambda value, limit: value > limit, "greater than"),
+            ("exclusiveMaximum", lambda value, limit: value < limit, "less than"),
+        ]
+        for keyword, test, words in bounds:
+            if keyword in schema:
+                limit = schema[keyword]
+
+                def bound(value: Any, limit: Any = limit, test: Any = test, words: str = words) -> Any:
+                    if _is_number(value) and not test(value, limit):
+                        return _fail("", f"expected a number {words} {limit}")
+                    return None
+
+                checks.append(bound)
+        if "multipleOf" in schema:
+            divisor = schema["multipleOf"]
+
+            def multiple(value: Any) -> Error | None:
+                if _is_number(value) and not _multiple_of(value, divisor):
+                    return _fail("", f"expected a multiple of {divisor}")
+                return None
+
+            checks.append(multiple)
+        return checks
+
+    def _strings(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        low, high = schema.get("minLength"), schema.get("maxLength")
+        if low is not None or high is not None:
+            low_n = low or 0
+            high_n = math.inf if high is None else high
+
+            def length(value: Any) -> Error | None:
+                if isinstance(value, str) and not low_n <= len(value) <= high_n:
+                    return _fail("", f"expected from {low_n} to {high_n} characters")
+                return None
+
+            checks.append(length)
+        if "pattern" in schema:
+            pattern = schema["pattern"]
+            search = ecma_regex(pattern)
+            checks.append(
+                lambda value: (
+                    _fail("", f"does not match {pattern!r}") if isinstance(value, str) and not search(value) else None
+                )
+            )
+        return checks
+
+    def _arrays(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        if low is not None or high is not None:
+            low_n, high_n = low or 0, math.inf if high is None else high
+            checks.append(
+                lambda value: (
+                    _fail("", f"expected from {low_n} to {high_n} items")
+                    if isinstance(value, list) and not low_n <= len(value) <= high_n
+                    else None
+                )
+            )
+        if schema.get("uniqueItems") is True:
+            checks.append(
+                lambda value: (
+                    _fail("", "items are not unique") if isinstance(value, list) and not unique(value) else None
+                )
+            )
+        prefix = [self.compile(item) for item in schema.get("prefixItems", [])]
+        rest = self.compile(schema["items"]) if "items" in schema else None
+        if prefix or rest is not None:
+
+            def items(value: Any) -> Error | None:
+                if not isinstance(value, list):
+                    return None
+                for index, item in enumerate(value):
+                    check = prefix[index] if index < len(prefix) else rest
+                    if check is None:
+                        break
+                    error = check(item)
+                    if error is not None:
+                        return _child(index, error)
+                return None
+
+            checks.append(items)
+        if "contains" in schema:
+            contains = self.compile(schema["contains"])
+            low_c = schema.get("minContains", 1)
+            high_c = schema.get("maxContains", math.inf)
+
+            def count(value: Any) -> Error | None:
+                if not isinstance(value, list):
+                    return None
+                found = sum(1 for item in value if contains(item) is None)
+                if not low_c <= found <= high_c:
+                    return _fail("", f"expected from {low_c} to {high_c} items matching 'contains', found {found}")
+                return None
+
+            checks.append(count)
+        return checks
+
+    def _objects(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        add = checks.append
+        required = schema.get("required")
+        if required:
+
+            def missing(value: Any) -> Error | None:
+                if isinstance(value, dict):
+                    for name in required:
+                        if name not in value:
+                            return _fail("", f"missing required member {name!r}")
+                return None
+
+            add(missing)
+        low, high = schema.get("minProperties"), schema.get("maxProperties")
+        if low is not None or high is not None:
+            low_n, high_n = low or 0, math.inf if high is None else high
+            add(
+                lambda value: (
+                    _fail("", f"expected from {low_n} to {high_n} members")
+                    if isinstance(value, dict) and not low_n <= len(value) <= high_n
+                    else None
+                )
+            )
+        properties = {name: self.compile(item) for name, item in (schema.get("properties") or {}).items()}
+        patterns = [
+            (ecma_regex(key), self.compile(item)) for key, item in (schema.get("patternProperties") or {}).items()
+        ]
+        additional = self.compile(schema["additionalProperties"]) if "additionalProperties" in schema else None
+        if properties or patterns or additional is not None:
+
+            def members(value: Any) -> Error | None:
+                if not isinstance(value, dict):
+                    return None
+                for name, item in value.items():
+                    matched = False
+                    check = properties.get(name)
+                    if check is not None:
+                        matched = True
+                        error = check(item)
+                        if error is not None:
+                            return _child(name, error)
+                    for search, pattern_check in patterns:
+                        if search(name):
+                            matched = True
+                            error = pattern_check(item)
+                            if error is not None:
+                                return _child(name, error)
+                    if not matched and additional is not None:
+                        error = additional(item)
+                        if error is not None:
+                            return _child(name, ((), "unexpected member") if additional is _never else error)
+                return None
+
+            add(members)
+        if "propertyNames" in schema:
+            names = self.compile(schema["propertyNames"])
+
+            def property_names(value: Any) -> Error | None:
+                if isinstance(value, dict):
+                    for name in value:
+                        error = names(name)
+                        if error is not None:
+                            return _child(name, ((), f"invalid member name: {error[1]}"))
+                return None
+
+            add(property_names)
+        dependent_required = schema.get("dependentRequired") or {}
+        dependent_schemas = {name: self.compile(item) for name, item in (schema.get("dependentSchemas") or {}).items()}
+        if dependent_required or dependent_schemas:
+
+            def dependents(value: Any) -> Error | None:
+                if not isinstance(value, dict):
+                    return None
+                for name, needed in dependent_required.items():
+                    if name in value:
+                        for other in needed:
+                            if other not in value:
+                                return _fail("", f"{name!r} needs {other!r}")
+                for name, check in dependent_schemas.items():
+                    if name in value:
+                        error = check(value)
+                        if error is not None:
+                            return error
+                return None
+
+            add(dependents)
+        return checks
+
+    def _combinators(self, schema: dict[str, Any]) -> list[Validator]:
+        checks: list[Validator] = []
+        if "allOf" in schema:
+            branches = [self.compile(item) for item in schema["allOf"]]
+
+            def all_of(value: Any) -> Error | None:
+                for branch in branches:
+                    error = branch(value)
+                    if error is not None:
+                        return error
+                return None
+
+            checks.append(all_of)
+        if "anyOf" in schema:
+            any_branches = [self.compile(item) for item in schema["anyOf"]]
+            checks.append(
+                lambda value: (
+                    None
+                    if any(branch(value) is None for branch in any_branches)
+                    else _fail("", "matches none of anyOf")
+                )
+            )
+        if "oneOf" in schema:
+            one_branches = [self.compile(item) for item in schema["oneOf"]]
+
+            def one_of(value: Any) -> Error | None:
+                matches = sum(1 for branch in one_branches if branch(value) is None)
+                if matches != 1:
+                    return _fail("", f"expected exactly one oneOf branch to match, {matches} did")
+                return None
+
+            checks.append(one_of)
+        if "not" in schema:
+            negated = self.compile(schema["not"])
+            checks.append(lambda value: _fail("", "matches 'not'") if negated(value) is None else None)
+        if "if" in schema:
+            condition = self.compile(schema["if"])
+            then = self.compile(schema.get("then", True))
+            otherwise = self.compile(schema.get("else", True))
+            checks.append(lambda value: then(value) if condition(value) is None else otherwise(value))
+        return checks
+
+    # unevaluatedProperties / unevaluatedItems: annotations of the valid subschemas.
+
+    def _unevaluated(self, schema: dict[str, Any]) -> Validator:
+        properties = schema.get("unevaluatedProperties")
+        items = schema.get("unevaluatedItems")
+        property_check = self.compile(properties) if properties is not None else None
+        item_check = self.compile(items) if items is not None else None
+
+        def unevaluated(value: Any) -> Error | None:
+            if property_check is not None and isinstance(value, dict):
+                seen = self._evaluated_properties(schema, value, top=True)
+                for name, item in value.items():
+                    if name not in seen:
+                        error = property_check(item)
+                        if error is not None:
+                            return _child(name, ((), "unevaluated member") if property_check is _never else error)
+            if item_check is not None and isinstance(value, list):
+                seen_items = self._evaluated_items(schema, value, top=True)
+                for index, item in enumerate(value):
+                    if index not in seen_items:
+                        error = item_check(item)
+                        if error is not None:
+                            return _child(index, ((), "unevaluated item") if item_check is _never else error)
+            return None
+
+        return unevaluated
+
+    def _resolve(self, ref: str) -> Any:
+        return self.definitions[ref.removeprefix("#/$defs/")]
+
+    def _in_place(self, schema: dict[str, Any], value: Any) -> list[Any]:
+        """Subschemas applied to the same value that contributed annotations (they are valid)."""
+        found: list[Any] = []
+        if "$ref" in schema:
+            found.append(self._resolve(schema["$ref"]))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(keyword, []):
+                if self.is_valid(branch, value):
+                    found.append(branch)
+        if "if" in schema:
+            if self.is_valid(schema["if"], value):
+                found.append(schema["if"])
+                if "then" in schema:
+                    found.append(schema["then"])
+            elif "else" in schema:
+                found.append(schema["else"])
+        if isinstance(value, dict):
+            for name, item in (schema.get("dependentSchemas") or {}).items():
+                if name in value:
+                    found.append(item)
+        return found
+
+    def _evaluated_properties(self, schema: Any, value: dict[str, Any], *, top: bool = False) -> set[str]:
+        if not isinstance(schema, dict):
+            return set()
+        if not top and "unevaluatedProperties" in schema and self.is_valid(schema, value):
+            return set(value)
+        if "additionalProperties" in schema:
+            return set(value)
+        seen = {name for name in schema.get("properties") or {} if name in value}
+        patterns = [ecma_regex(key) for key in schema.get("patternProperties") or {}]
+        seen.update(name for name in value if any(search(name) for search in patterns))
+        for sub in self._in_place(schema, value):
+            seen |= self._evaluated_properties(sub, value)
+        return seen
+
+    def _evaluated_items(self, schema: Any, value: list[Any], *, top: bool = False) -> set[int]:
+        if not isinstance(schema, dict):
+            return set()
+        everything = set(range(len(value)))
+        if not top and "unevaluatedItems" in schema and self.is_valid(schema, value):
+            return everything
+        if "items" in schema:
+            return everything
+        seen = set(range(min(len(schema.get("prefixItems", [])), len(value))))
+        if "contains" in schema:
+            contains = self.compile(schema["contains"])
+            seen.update(index for index, item in enumerate(value) if contains(item) is None)
+        for sub in self._in_place(schema, value):
+            seen |= self._evaluated_items(sub, value)
+        return seen
+
+
+def _recursive(schema: Any) -> bool:
+    """Whether ``schema`` holds a ``$ref`` (a later lookup may find the placeholder ``run``)."""
+    return "$ref" in json.dumps(schema) if isinstance(schema, dict) else False
+
+
+def _always(value: Any) -> None:
+    return None
+
+
+def _never(value: Any) -> Error:
+    return _fail("", "no value is allowed here")
+
+
+# -- markers used in generated annotations -----------------------------------------------------
+
+
+class Check:
+    """``Annotated[..., Check]``: the raw JSON value must match a schema before pydantic's own checks."""
+
+    __slots__ = ("pointer", "schemas")
+
+    def __init__(self, schemas: JsonSchemas, pointer: str) -> None:
+        self.schemas = schemas
+        self.pointer = pointer
+
+    def __call__(self, value: Any, info: ValidationInfo) -> Any:
+        self.schemas.raise_for(self.pointer, value if info.mode == "json" else to_jsonable_python(value, by_alias=True))
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.with_info_before_validator_function(self, handler(source))
+
+    def __repr__(self) -> str:
+        return f"Check({self.pointer!r})"
+
+
+def _integral(value: float) -> int:
+    if value.is_integer():
+        return int(value)
+    raise PydanticCustomError("int_from_float", "Input should be a valid integer, got a number with a fractional part")
+
+
+def _integer_message(schema: dict[str, Any]) -> str:
+    words = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    limits = [f"{sign} {schema[key]}" for key, sign in words.items() if key in schema]
+    if "multiple_of" in schema:
+        limits.append(f"a multiple of {schema['multiple_of']}")
+    return "Input should be a valid integer" + (" " + ", ".join(limits) if limits else "")
+
+
+def _widen(schema: core_schema.CoreSchema, *, integers: bool, not_null: bool) -> core_schema.CoreSchema:
+    kind = schema["type"]
+    if kind in ("model", "definitions", "definition-ref", "dataclass"):
+        return schema
+    if not_null and kind == "nullable":
+        return _widen(schema["schema"], integers=integers, not_null=False)
+    if not integers:
+        return schema
+    if kind == "int":
+        strict_int: Any = dict(schema)
+        return core_schema.union_schema(
+            [
+                strict_int,
+                core_schema.chain_schema(
+                    [
+                        core_schema.float_schema(strict=True),
+                        core_schema.no_info_plain_validator_function(_integral),
+                        strict_int,
+                    ]
+                ),
+            ],
+            mode="left_to_right",
+            custom_error_type="json_integer",
+            custom_error_message=_integer_message(strict_int),
+        )
+    widened: Any = dict(schema)
+    for key in ("schema", "items_schema", "values_schema"):
+        if isinstance(widened.get(key), dict):
+            widened[key] = _widen(widened[key], integers=True, not_null=False)
+    if kind == "union":
+        widened["choices"] = [
+            _widen(choice, integers=True, not_null=False) if isinstance(choice, dict) else choice
+            for choice in widened["choices"]
+        ]
+    if kind == "tuple":
+        widened["items_schema"] = [_widen(item, integers=True, not_null=False) for item in widened["items_schema"]]
+    return widened  # type: ignore[no-any-return]
+
+
+class _Marker:
+    __slots__ = ("integers", "not_null")
+
+    def __init__(self, *, integers: bool, not_null: bool) -> None:
+        self.integers = integers
+        self.not_null = not_null
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return _widen(handler(source), integers=self.integers, not_null=self.not_null)
+
+    def __repr__(self) -> str:
+        return "INTEGRAL" if self.integers else "NOT_NULL"
+
+
+#: Last in an ``Annotated`` holding ``StrictInt``: integers may also be written ``1.0`` or ``1e3``.
+INTEGRAL = _Marker(integers=True, not_null=False)
+#: Last in the ``Annotated`` of an optional member: ``null`` is refused (absent still gives ``None``).
+NOT_NULL = _Marker(integers=False, not_null=True)

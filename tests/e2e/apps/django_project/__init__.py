@@ -1,0 +1,1 @@
+"""Django Channels on daphne: the chat package behind ``AccessTokenAuthMiddleware``."""
