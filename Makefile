@@ -43,8 +43,13 @@ demo: ensure-uv
 demo-core: ensure-uv
 	$(RUN) python examples/core_demo.py
 
-test: ensure-uv test-ts
+test: ensure-uv test-ts test-e2e-deps
 	$(RUN) pytest
+
+# What the browser end-to-end tests need: playwright-core (driving Debian's chromium) and the page's build.
+test-e2e-deps:
+	cd examples/chat/web && npm ci --no-audit --no-fund
+	cd tests/e2e && npm ci --no-audit --no-fund
 
 test-ts:
 	cd clients/typescript && npm ci --no-audit --no-fund && npm run check
