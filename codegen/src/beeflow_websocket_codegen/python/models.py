@@ -222,14 +222,39 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
             used.add("_SCHEMAS")
             end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
             edits.append((end, end, "\n" + _VALIDATOR.format(pointer=json.dumps(pointer, ensure_ascii=False))))
-    missing = sorted(
-        (set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks) - found,
-    )
-    if missing:  # pragma: no cover - every object with members becomes a class
-        raise SpecError(Diagnostic(f"internal error: no model was generated for the schema at #/$defs/{missing[0]}"))
+    wanted = set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks
+    missing = sorted(pointer for pointer in wanted - found if not _shares_a_class(pointer, found, definitions))
+    if missing:
+        raise SpecError(
+            Diagnostic(
+                f"the inline object schema at #/$defs/{missing[0]} differs from another one only in keywords "
+                "that are checked after validation (such as uniqueItems or multipleOf), and the model "
+                "generator merged the two into one class: move them to components/schemas under names of "
+                "their own"
+            )
+        )
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
     return _imports(source, used, fidelity, definitions)
+
+
+def _subschema(definitions: dict[str, Any], pointer: str) -> Any:
+    node: Any = definitions
+    for part in pointer.split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _shares_a_class(pointer: str, found: set[str], definitions: dict[str, Any]) -> bool:
+    """Whether datamodel-code-generator gave ``pointer`` the class of an identical schema.
+
+    It reuses one class for identical inline schemas (the same ``options`` object in two payloads).
+    That is right only when the ORIGINAL schemas are identical, so that the attached checks are the
+    same too; relaxed schemas can be identical while the originals differ.
+    """
+    schema = _subschema(definitions, pointer)
+    return schema is not None and any(_subschema(definitions, other) == schema for other in found)
 
 
 def _needed(definitions: dict[str, Any], names: set[str]) -> dict[str, Any]:
