@@ -192,7 +192,10 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
                 continue
             annotation = statement.annotation
             name = wire.get(statement.target.id, statement.target.id)
-            text = ast.get_source_segment(source, annotation) or ""
+            start = at(annotation.lineno, annotation.col_offset)
+            end = at(annotation.end_lineno or annotation.lineno, annotation.end_col_offset or 0)
+            # A slice, not ast.get_source_segment: that splits the whole module on every call.
+            text = source[start:end]
             extras = []
             if re.search(r"\bStrictInt\b", text):
                 extras.append("INTEGRAL")
@@ -207,8 +210,6 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
             if not extras:
                 continue
             used.update(extra.split(".", 1)[0].split("(", 1)[0] for extra in extras)
-            start = at(annotation.lineno, annotation.col_offset)
-            end = at(annotation.end_lineno or annotation.lineno, annotation.end_col_offset or 0)
             is_annotated = (
                 isinstance(annotation, ast.Subscript)
                 and isinstance(annotation.value, ast.Name)
