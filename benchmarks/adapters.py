@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
+from benchmarks.measure import cpu_seconds, echo_frame  # noqa: E402
 from tests.conformance.servers import free_port, run_server  # noqa: E402
 
 PYTHON = sys.executable
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def uvicorn(target: str) -> Callable[[int], list[str]]:
@@ -89,36 +87,6 @@ CASES = [
 ]
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a server and its child processes (gunicorn's worker runs in a child)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        child = int(stat.parent.name)
-        parents[child] = int(fields[1])
-        times[child] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    total, family = 0.0, {pid}
-    for child in sorted(times):
-        ancestor = child
-        while ancestor not in family and ancestor in parents and ancestor > 1:
-            ancestor = parents[ancestor]
-        if ancestor in family:
-            family.add(child)
-            total += times[child]
-    return total
-
-
-def frame() -> str:
-    payload = {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"}
-    return json.dumps(
-        {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.echo", "payload": payload}
-    )
-
-
 async def load(url: str, connections: int, seconds: float, warmup: float) -> tuple[int, float]:
     """Requests answered during the measured window, and the window's length."""
     counting = False
@@ -127,7 +95,7 @@ async def load(url: str, connections: int, seconds: float, warmup: float) -> tup
 
     async def session() -> None:
         nonlocal answered
-        text = frame()
+        text = echo_frame()
         async with connect(url, max_size=None) as ws:
             while time.monotonic() < stop_at or not counting:
                 await ws.send(text)

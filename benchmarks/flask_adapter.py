@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
 import re
 import socket
 import sys
@@ -42,8 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import cpu_seconds, echo_frame  # noqa: E402
+
 PYTHON = sys.executable
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 THREADS = 64  # gthread threads: each open WebSocket holds one
 MAX_MESSAGE_SIZE = 1024 * 1024
 PING_INTERVAL = 25.0
@@ -172,33 +172,6 @@ def serve(kind: str, port: int) -> None:
 # -- the load --------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its descendants (gunicorn serves from a worker child)."""
-    children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        process = int(stat.parent.name)
-        children.setdefault(int(fields[1]), []).append(process)
-        times[process] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    total, pending = 0.0, [pid]
-    while pending:
-        process = pending.pop()
-        total += times.get(process, 0.0)
-        pending.extend(children.get(process, ()))
-    return total
-
-
-def action_frame() -> str:
-    payload = {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"}
-    return json.dumps(
-        {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.echo", "payload": payload}
-    )
-
-
 async def load(
     url: str, *, connections: int, seconds: float, warmup: float, completion: bool
 ) -> tuple[int, float, float]:
@@ -213,7 +186,7 @@ async def load(
 
     async def session() -> None:
         nonlocal answered
-        text = action_frame()
+        text = echo_frame()
         async with connect(url, subprotocols=subprotocols, max_size=None, compression=None) as ws:
             while time.monotonic() < stop_at:
                 await ws.send(text)

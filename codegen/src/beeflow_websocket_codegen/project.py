@@ -183,6 +183,18 @@ def _write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it already holds exactly that; return whether it wrote."""
+    try:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current == text:
+        return False
+    _write(path, text)
+    return True
+
+
 def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
     """Write the package; return what was done."""
     assert settings.python_out is not None
@@ -201,15 +213,10 @@ def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
     report = GenerateReport(out, actions=len(protocol.actions), events=len(protocol.events))
     for relative, text in files.items():
         path = out / relative
-        try:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current == text:
-            report.unchanged += 1
-        else:
-            _write(path, text)
+        if write_if_changed(path, text):
             report.written.append(path)
+        else:
+            report.unchanged += 1
     for relative, text in output.user.items():
         path = out / relative
         if not path.exists():

@@ -42,7 +42,7 @@ from pydantic_core import (
     to_jsonable_python,
 )
 
-__all__ = ["INTEGRAL", "NOT_NULL", "Check", "JsonSchemas", "ecma_regex", "json_equal", "unique"]
+__all__ = ["ANNOTATION_KEYWORDS", "INTEGRAL", "NOT_NULL", "Check", "JsonSchemas", "ecma_regex", "json_equal", "unique"]
 
 #: A compiled check: ``None`` when the value is valid, else ``(location below the value, message)``.
 type Location = tuple[str | int, ...]
@@ -202,7 +202,8 @@ def ecma_regex(pattern: str) -> Callable[[str], bool]:
 
 # -- the compiler ------------------------------------------------------------------------------
 
-_ANNOTATIONS = frozenset(
+#: Keywords that never reject a value (``format`` unless asserted); the generator plans with them too.
+ANNOTATION_KEYWORDS = frozenset(
     {
         "title",
         "description",
@@ -216,6 +217,10 @@ _ANNOTATIONS = frozenset(
         "contentMediaType",
         "contentEncoding",
         "contentSchema",
+    }
+)
+_ANNOTATIONS = ANNOTATION_KEYWORDS | frozenset(
+    {
         "$id",
         "$schema",
         "$anchor",

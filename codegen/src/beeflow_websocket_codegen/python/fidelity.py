@@ -21,27 +21,10 @@ from typing import Any
 
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
-from beeflow_websocket.core.constraints import _translate
+from beeflow_websocket.core.constraints import ANNOTATION_KEYWORDS, _translate
 
-__all__ = ["ANNOTATION_KEYWORDS", "Plan", "plan"]
+__all__ = ["Plan", "plan"]
 
-#: Keywords that never reject a value (``format`` unless asserted).
-ANNOTATION_KEYWORDS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-        "format",
-    }
-)
 _KEPT_ANNOTATIONS = ("title", "description", "default")
 _STRING = frozenset({"minLength", "maxLength", "pattern"})
 _NUMBER = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from beeflow_websocket_codegen.config import Settings
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError, display_path
-from beeflow_websocket_codegen.project import _write, load_protocol
+from beeflow_websocket_codegen.project import load_protocol, write_if_changed
 
 from .emitter import HEADER_MARK, emit_declarations, emit_typescript
 
@@ -98,15 +98,10 @@ def generate_typescript(settings: Settings) -> TypeScriptReport:
             )
     report = TypeScriptReport(settings.ts_out)
     for path, text in files.items():
-        try:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current == text:
-            report.unchanged += 1
-        else:
-            _write(path, text)
+        if write_if_changed(path, text):
             report.written.append(path)
+        else:
+            report.unchanged += 1
     report.stale = _stale(settings, files)
     return report
 
