@@ -189,3 +189,53 @@ def test_the_console_script_runs_from_the_repository_root(tmp_path: Path) -> Non
     bad = run_cli("validate", REPO / "pyproject.toml", cwd=REPO)
     assert bad.returncode == 1
     assert "Traceback" not in bad.stdout + bad.stderr
+
+
+# --help of every command: the texts as written (no rich markup eats "[tool.beeflow-websocket]") and no value
+# type shown for flags, which take none.
+
+COMMANDS = [(), ("init",), ("validate",), ("generate",), ("check",)]
+
+
+def _help_texts(path: tuple[str, ...]) -> list[str]:
+    """The help of the command at ``path`` and of each of its parameters, as the source states them."""
+    import typer.main
+    from beeflow_websocket_codegen.cli import app
+
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    texts = [command.help or ""]
+    texts += [param.help for param in command.params if getattr(param, "help", None)]  # type: ignore[misc]
+    # the source writes plain text; a rich escape (a backslash before "[") is not part of it
+    return [" ".join(text.replace("\\[", "[").split()) for text in texts]
+
+
+def _rendered_help(path: tuple[str, ...]) -> str:
+    from beeflow_websocket_codegen.cli import app
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100", "TERMINAL_WIDTH": "100"})
+    assert result.exit_code == 0, result.output
+    # drop the panel borders, then join the wrapped lines
+    lines = [line.strip().strip("│").strip() for line in result.output.splitlines()]
+    return " ".join(" ".join(lines).split())
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path) or "root")
+def test_help_shows_every_word(path: tuple[str, ...]) -> None:
+    rendered = _rendered_help(path)
+    texts = _help_texts(path)
+    assert len(texts) > 1
+    for text in texts:
+        assert text in rendered
+    assert "<bool>" not in rendered
+
+
+def test_help_keeps_the_configuration_table_name() -> None:
+    assert "a problem) and [tool.beeflow-websocket]." in _rendered_help(("init",))
+    assert "init Scaffold schema/asyncapi.yaml (an action, its reply event, a problem) and" in _rendered_help(())
+    assert "pyproject.toml holding [tool.beeflow-websocket] (default:" in _rendered_help(("generate",))
+    flags = _rendered_help(("generate",))
+    assert "--force Regenerate even when nothing changed." in flags
+    assert "--help Show this message and exit." in flags

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .config import Settings, load_settings
@@ -25,8 +27,50 @@ from .errors import SpecError, display_path
 
 __all__ = ["app", "main"]
 
+
+def _plain_help(command: typer.core.TyperCommand | typer.core.TyperGroup) -> None:
+    """Make the help of ``command`` and its parameters render as written.
+
+    Typer renders help through rich, which reads ``[tool.beeflow-websocket]`` as a markup tag and
+    drops it; every text here is plain, so it is escaped. Typer also shows a value type for every
+    parameter, ``<bool>`` for flags, which take no value: an empty metavar shows none.
+    """
+    if command.help:
+        command.help = escape(command.help)
+    for param in command.params:
+        if isinstance(param, typer.core.TyperOption | typer.core.TyperArgument) and param.help:
+            param.help = escape(param.help)
+        if isinstance(param, typer.core.TyperOption) and param.is_flag:
+            param.metavar = ""
+
+
+def _flag_without_type(option: typer.core.TyperOption | None) -> typer.core.TyperOption | None:
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+class _Command(typer.core.TyperCommand):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_help(self)
+
+    def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
+        return _flag_without_type(super().get_help_option(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_help(self)
+
+    def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
+        return _flag_without_type(super().get_help_option(ctx))
+
+
 app = typer.Typer(
     name="beeflow-websocket",
+    cls=_Group,
     help="Generate typed WebSocket code for beeflow-websocket from an AsyncAPI 3 schema.",
     no_args_is_help=True,
     add_completion=False,
@@ -54,7 +98,7 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
             console = _console(stderr=True)
             count = len(error.diagnostics)
             for item in error.diagnostics:
-                console.print(f"[bold red]error[/]: {_escape(str(item))}")
+                console.print(f"[bold red]error[/]: {escape(str(item))}")
             if count > 1:
                 console.print(f"{count} errors", markup=False)
             raise typer.Exit(1) from None
@@ -72,12 +116,6 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
             )
 
     return wrapper
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _version(value: bool) -> None:
@@ -139,7 +177,7 @@ FormatAssertionOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=_Command)
 @_guard
 def init(
     directory: Annotated[Path, typer.Argument(help="Project folder (default: the working directory).")] = Path("."),
@@ -158,7 +196,7 @@ def init(
     console.print("next: beeflow-websocket generate", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 @_guard
 def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")]) -> None:
     """Check an AsyncAPI document: exit 0 when it can be generated from, else 1 with the errors."""
@@ -173,7 +211,7 @@ def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 doc
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 @_guard
 def generate(
     spec: SpecArgument = None,
@@ -245,7 +283,7 @@ def _generate_typescript(settings: Settings, console: Console) -> None:
         console.print(f"warning: {display_path(path)} was generated earlier and is no longer: delete it", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 @_guard
 def check(
     spec: SpecArgument = None,
