@@ -193,6 +193,9 @@ def init(
         console.print(f"added [tool.beeflow-websocket] to {display_path(path)}", markup=False)
     for path in report.kept:
         console.print(f"kept {display_path(path)} (already there)", markup=False)
+    if report.python_out is not None:
+        module = report.python_out.removeprefix("src/").replace("/", ".")
+        console.print(f"python-out = {report.python_out} (imported as {module})", markup=False)
     console.print("next: beeflow-websocket generate", markup=False)
 
 

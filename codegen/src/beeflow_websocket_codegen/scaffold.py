@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import TABLE
 from .errors import Diagnostic, SpecError
@@ -12,7 +14,8 @@ from .errors import Diagnostic, SpecError
 __all__ = ["SAMPLE_SCHEMA", "InitReport", "init_project"]
 
 SPEC_PATH = "schema/asyncapi.yaml"
-PYTHON_OUT = "websocket_api"
+#: the generated package's folder name, inside the project's own package when it has one
+PACKAGE = "websocket_api"
 
 SAMPLE_SCHEMA = """\
 # The WebSocket protocol of this application, in AsyncAPI 3.0, from the server's point of view:
@@ -96,6 +99,45 @@ class InitReport:
     created: list[Path] = field(default_factory=list)
     updated: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    #: ``python-out`` as written (POSIX, relative to the project); ``None`` when the table was kept
+    python_out: str | None = None
+
+
+def _import_name(project_name: str) -> str:
+    """The module name of a distribution name (PEP 503 normalisation, then ``-`` to ``_``)."""
+    return re.sub(r"[-_.]+", "_", project_name).lower()
+
+
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
+
+
+def _project_package(directory: Path, project: dict[str, Any]) -> str | None:
+    """The project's own import package, relative to ``directory``: ``src/name``, ``name`` or ``None``.
+
+    The package named after ``[project] name`` wins (src layout first, as ``uv init`` makes it,
+    then flat); failing that, the only package under ``src/``. A project without one (a script
+    project such as ``uv init --app --no-package``) keeps the generated package at its root.
+    """
+    name = project.get("name")
+    if isinstance(name, str) and name:
+        module = _import_name(name)
+        for candidate in (f"src/{module}", module):
+            if _is_package(directory / candidate):
+                return candidate
+    src = directory / "src"
+    if src.is_dir():
+        packages = sorted(child.name for child in src.iterdir() if child.is_dir() and _is_package(child))
+        if len(packages) == 1:
+            return f"src/{packages[0]}"
+    return None
+
+
+def _python_out_for(directory: Path, data: dict[str, Any]) -> str:
+    """Where ``init`` puts the generated package: inside the project's package when there is one."""
+    project = data.get("project")
+    package = _project_package(directory, project if isinstance(project, dict) else {})
+    return f"{package}/{PACKAGE}" if package else PACKAGE
 
 
 def _table(spec: str, python_out: str) -> str:
@@ -129,10 +171,13 @@ def init_project(directory: Path) -> InitReport:
         if isinstance(data.get("tool"), dict) and TABLE in data["tool"]:
             report.kept.append(pyproject)
         else:
+            report.python_out = _python_out_for(directory, data)
             separator = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
-            pyproject.write_text(text + separator + _table(SPEC_PATH, PYTHON_OUT), encoding="utf-8", newline="\n")
+            table = _table(SPEC_PATH, report.python_out)
+            pyproject.write_text(text + separator + table, encoding="utf-8", newline="\n")
             report.updated.append(pyproject)
     else:
-        pyproject.write_text(_table(SPEC_PATH, PYTHON_OUT), encoding="utf-8", newline="\n")
+        report.python_out = _python_out_for(directory, {})
+        pyproject.write_text(_table(SPEC_PATH, report.python_out), encoding="utf-8", newline="\n")
         report.created.append(pyproject)
     return report
