@@ -21,6 +21,7 @@ help:
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 	@echo "bench-adapters  each adapter against its bare framework on a real server"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
+	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
 
 ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -103,8 +104,14 @@ bench-codegen: ensure-uv
 bench-adapters: ensure-uv
 	$(RUN) python benchmarks/adapters.py
 
+# What the release workflow publishes: the wheel and sdist of both Python distributions (the runtime
+# beeflow-websocket and the generator beeflow-websocket-codegen) in dist/, then tests/test_build.py on
+# exactly those files (the generator carries its templates and the TypeScript runtime, the runtime
+# py.typed; the generator requires the runtime version it generates for; the npm package is publishable).
 build: ensure-uv
-	$(UV) build
+	rm -rf dist
+	$(UV) build --all-packages --out-dir dist
+	BEEFLOW_DIST=dist $(RUN) pytest tests/test_build.py -q
 
 clean:
 	rm -rf dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis
