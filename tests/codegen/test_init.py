@@ -56,13 +56,13 @@ def test_init_writes_into_the_package_of_a_src_layout_made_by_uv(
     project = _uv_init(tmp_path, package.replace("_", "-"), *flags)
     assert (project / "src" / package / "__init__.py").is_file()  # what uv made
     output = _init_and_generate(project, monkeypatch)
-    assert _python_out(project) == f"src/{package}/websocket_api"
-    assert f"{package}.websocket_api" in output
-    assert (project / "src" / package / "websocket_api" / "_generated" / "actions.py").is_file()
+    assert _python_out(project) == f"src/{package}/ws"
+    assert f"{package}.ws" in output
+    assert (project / "src" / package / "ws" / "_generated" / "actions.py").is_file()
     assert not (project / "websocket_api").exists()
-    imported = run_python(f"import {package}.websocket_api as api; print(api.__name__)", cwd=project / "src")
+    imported = run_python(f"import {package}.ws as api; print(api.__name__)", cwd=project / "src")
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.strip() == f"{package}.websocket_api"
+    assert imported.stdout.strip() == f"{package}.ws"
 
 
 def test_init_writes_into_a_flat_layout_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,9 +71,9 @@ def test_init_writes_into_a_flat_layout_package(tmp_path: Path, monkeypatch: pyt
     (project / "shop_server" / "__init__.py").write_text("", encoding="utf-8")
     (project / "pyproject.toml").write_text('[project]\nname = "Shop.Server"\nversion = "1.0"\n', encoding="utf-8")
     _init_and_generate(project, monkeypatch)
-    assert _python_out(project) == "shop_server/websocket_api"
-    assert (project / "shop_server" / "websocket_api" / "_generated" / "actions.py").is_file()
-    imported = run_python("import shop_server.websocket_api", cwd=project)
+    assert _python_out(project) == "shop_server/ws"
+    assert (project / "shop_server" / "ws" / "_generated" / "actions.py").is_file()
+    imported = run_python("import shop_server.ws", cwd=project)
     assert imported.returncode == 0, imported.stderr
 
 
@@ -92,4 +92,27 @@ def test_init_uses_the_only_package_under_src_when_the_name_differs(tmp_path: Pa
     (tmp_path / "src" / "engine" / "__init__.py").write_text("", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "acme-engine"\n', encoding="utf-8")
     assert cli("init", tmp_path).exit_code == 0
-    assert _python_out(tmp_path) == "src/engine/websocket_api"
+    assert _python_out(tmp_path) == "src/engine/ws"
+
+
+def test_fastapi_autodiscovery_imports_the_package_init_placed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``<package>/ws`` is where the adapters look: an app module of the package finds it with no import."""
+    project = _uv_init(tmp_path, "shop", "--package")
+    _init_and_generate(project, monkeypatch)
+    (project / "src" / "shop" / "server.py").write_text(
+        "from fastapi import FastAPI\n"
+        "from beeflow_websocket.fastapi import configure_beeflow_websocket\n\n"
+        "app = FastAPI()\n"
+        "configure_beeflow_websocket(app)\n",
+        encoding="utf-8",
+    )
+    served = run_python(
+        """
+        import shop.server
+        from beeflow_websocket.core.action_registry import ActionRegistryMeta
+        print(ActionRegistryMeta.get("greet").__module__)
+        """,
+        cwd=project / "src",
+    )
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip() == "shop.ws.greet"

@@ -14,8 +14,11 @@ from .errors import Diagnostic, SpecError
 __all__ = ["SAMPLE_SCHEMA", "InitReport", "init_project"]
 
 SPEC_PATH = "schema/asyncapi.yaml"
-#: the generated package's folder name, inside the project's own package when it has one
-PACKAGE = "websocket_api"
+#: The generated package inside the project's own package: ``<package>/ws``, which the adapters'
+#: autodiscovery imports (Django: of an installed app; FastAPI and Flask: of the calling module's
+#: package). A project without a package gets a top-level ``websocket_api`` to import itself.
+PACKAGE = "ws"
+TOP_LEVEL_PACKAGE = "websocket_api"
 
 SAMPLE_SCHEMA = """\
 # The WebSocket protocol of this application, in AsyncAPI 3.0, from the server's point of view:
@@ -137,7 +140,7 @@ def _python_out_for(directory: Path, data: dict[str, Any]) -> str:
     """Where ``init`` puts the generated package: inside the project's package when there is one."""
     project = data.get("project")
     package = _project_package(directory, project if isinstance(project, dict) else {})
-    return f"{package}/{PACKAGE}" if package else PACKAGE
+    return f"{package}/{PACKAGE}" if package else TOP_LEVEL_PACKAGE
 
 
 def _table(spec: str, python_out: str) -> str:
