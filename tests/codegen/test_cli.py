@@ -194,7 +194,16 @@ def test_the_console_script_runs_from_the_repository_root(tmp_path: Path) -> Non
 # --help of every command: the texts as written (no rich markup eats "[tool.beeflow-websocket]") and no value
 # type shown for flags, which take none.
 
-COMMANDS = [(), ("init",), ("validate",), ("generate",), ("check",)]
+
+def _commands() -> list[tuple[str, ...]]:
+    import typer.main
+    from beeflow_websocket_codegen.cli import app
+
+    group = typer.main.get_command(app)
+    return [(), *((name,) for name in group.commands)]  # type: ignore[attr-defined]
+
+
+COMMANDS = _commands()
 
 
 def _help_texts(path: tuple[str, ...]) -> list[str]:
@@ -227,6 +236,7 @@ def test_help_shows_every_word(path: tuple[str, ...]) -> None:
     rendered = _rendered_help(path)
     texts = _help_texts(path)
     assert len(texts) > 1
+    assert set(COMMANDS) >= {(), ("init",), ("validate",), ("generate",), ("check",)}
     for text in texts:
         assert text in rendered
     assert "<bool>" not in rendered
