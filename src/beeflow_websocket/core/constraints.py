@@ -12,8 +12,9 @@ validator compiled from the schema, in pure Python, that looks at the raw JSON v
 Also here, zero-cost markers that bring a strict pydantic type in line with JSON Schema:
 
 - :data:`INTEGRAL`: a JSON integer may be written ``1.0`` (``type: integer`` accepts it);
-- :data:`NOT_NULL`: an optional member that is absent gets ``None``, but ``null`` is refused
-  unless the schema allows it.
+- :data:`NOT_NULL`: an optional member whose schema refuses ``null``: ``null`` on the wire is
+  refused, ``None`` from Python means "absent" (the default), and a ``None`` member is left out
+  when the model is serialized, so absent stays absent in both directions.
 
 Checks run on JSON input (``validate_json``, the runtime's path). Models built in Python by your
 own code (``Model(field=...)``) are checked too, after converting the values to JSON.
@@ -29,9 +30,9 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from pydantic import GetCoreSchemaHandler, ValidationInfo
+from pydantic import Field, GetCoreSchemaHandler, ValidationInfo
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -42,7 +43,17 @@ from pydantic_core import (
     to_jsonable_python,
 )
 
-__all__ = ["ANNOTATION_KEYWORDS", "INTEGRAL", "NOT_NULL", "Check", "JsonSchemas", "ecma_regex", "json_equal", "unique"]
+__all__ = [
+    "ANNOTATION_KEYWORDS",
+    "INTEGRAL",
+    "NOT_NULL",
+    "Check",
+    "JsonSchemas",
+    "ecma_regex",
+    "is_annotation",
+    "json_equal",
+    "unique",
+]
 
 #: A compiled check: ``None`` when the value is valid, else ``(location below the value, message)``.
 type Location = tuple[str | int, ...]
@@ -217,8 +228,18 @@ ANNOTATION_KEYWORDS = frozenset(
         "contentMediaType",
         "contentEncoding",
         "contentSchema",
+        # OpenAPI and AsyncAPI Schema Object annotations
+        "example",
+        "externalDocs",
     }
 )
+
+
+def is_annotation(keyword: str) -> bool:
+    """Whether ``keyword`` never rejects a value: an annotation or an ``x-`` extension."""
+    return keyword in ANNOTATION_KEYWORDS or keyword.startswith("x-")
+
+
 _ANNOTATIONS = ANNOTATION_KEYWORDS | frozenset(
     {
         "$id",
@@ -739,13 +760,9 @@ def _integer_message(schema: dict[str, Any]) -> str:
     return "Input should be a valid integer" + (" " + ", ".join(limits) if limits else "")
 
 
-def _widen(schema: core_schema.CoreSchema, *, integers: bool, not_null: bool) -> core_schema.CoreSchema:
+def _widen(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
     kind = schema["type"]
     if kind in ("model", "definitions", "definition-ref", "dataclass"):
-        return schema
-    if not_null and kind == "nullable":
-        return _widen(schema["schema"], integers=integers, not_null=False)
-    if not integers:
         return schema
     if kind == "int":
         strict_int: Any = dict(schema)
@@ -767,32 +784,63 @@ def _widen(schema: core_schema.CoreSchema, *, integers: bool, not_null: bool) ->
     widened: Any = dict(schema)
     for key in ("schema", "items_schema", "values_schema"):
         if isinstance(widened.get(key), dict):
-            widened[key] = _widen(widened[key], integers=True, not_null=False)
+            widened[key] = _widen(widened[key])
     if kind == "union":
-        widened["choices"] = [
-            _widen(choice, integers=True, not_null=False) if isinstance(choice, dict) else choice
-            for choice in widened["choices"]
-        ]
+        widened["choices"] = [_widen(choice) if isinstance(choice, dict) else choice for choice in widened["choices"]]
     if kind == "tuple":
-        widened["items_schema"] = [_widen(item, integers=True, not_null=False) for item in widened["items_schema"]]
+        widened["items_schema"] = [_widen(item) for item in widened["items_schema"]]
     return widened  # type: ignore[no-any-return]
 
 
-class _Marker:
-    __slots__ = ("integers", "not_null")
-
-    def __init__(self, *, integers: bool, not_null: bool) -> None:
-        self.integers = integers
-        self.not_null = not_null
+class _Integral:
+    __slots__ = ()
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return _widen(handler(source), integers=self.integers, not_null=self.not_null)
+        return _widen(handler(source))
 
     def __repr__(self) -> str:
-        return "INTEGRAL" if self.integers else "NOT_NULL"
+        return "INTEGRAL"
+
+
+class _NotNullOnTheWire:
+    """JSON ``null`` is refused; Python ``None`` is accepted (it means absent, like the default)."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = _non_null(handler(source))
+        # Both branches run in pydantic-core: no Python call per value.
+        return core_schema.json_or_python_schema(
+            json_schema=schema,
+            python_schema=core_schema.nullable_schema(schema),
+            serialization=core_schema.nullable_schema(schema).get("serialization"),
+        )
+
+
+def _non_null(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
+    """``schema`` without the ``None`` that ``X | None`` adds (below the checks wrapping it)."""
+    if schema["type"] == "nullable":
+        return schema["schema"]
+    if schema["type"] in ("function-before", "function-after", "function-wrap"):
+        stripped: Any = {**schema, "schema": _non_null(schema["schema"])}
+        return cast(core_schema.CoreSchema, stripped)
+    return schema
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _not_null() -> Any:
+    # A FieldInfo, so that one marker also leaves the member out of the serialized model when it
+    # is None (absent): pydantic merges it with the field's other Annotated metadata.
+    info = Field(exclude_if=_is_none)
+    info.metadata.append(_NotNullOnTheWire())
+    return info
 
 
 #: Last in an ``Annotated`` holding ``StrictInt``: integers may also be written ``1.0`` or ``1e3``.
-INTEGRAL = _Marker(integers=True, not_null=False)
-#: Last in the ``Annotated`` of an optional member: ``null`` is refused (absent still gives ``None``).
-NOT_NULL = _Marker(integers=False, not_null=True)
+INTEGRAL: Any = _Integral()
+#: In the ``Annotated`` of an optional member whose schema refuses ``null``: ``None`` means absent
+#: (``null`` on the wire is refused, a ``None`` member is not serialized).
+NOT_NULL: Any = _not_null()

@@ -199,14 +199,14 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
             extras = []
             if re.search(r"\bStrictInt\b", text):
                 extras.append("INTEGRAL")
-            if name in not_null and statement.value is not None:
-                extras.append("NOT_NULL")
             if name in checks:
                 where, _, keywords = checks[name].partition("#")
                 arguments = [where, *(keywords.split(",") if keywords else [])]
                 extras.append(
                     f"_SCHEMAS.check({', '.join(json.dumps(item, ensure_ascii=False) for item in arguments)})"
                 )
+            if name in not_null and statement.value is not None:
+                extras.append("NOT_NULL")  # last: None skips the other checks (it means absent)
             if not extras:
                 continue
             used.update(extra.split(".", 1)[0].split("(", 1)[0] for extra in extras)
