@@ -29,6 +29,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from functools import cache
 from typing import Any, cast
 
@@ -49,6 +50,7 @@ __all__ = [
     "NOT_NULL",
     "Check",
     "JsonSchemas",
+    "WireEnum",
     "ecma_regex",
     "is_annotation",
     "json_equal",
@@ -813,14 +815,14 @@ class _NotNullOnTheWire:
         return core_schema.json_or_python_schema(
             json_schema=schema,
             python_schema=core_schema.nullable_schema(schema),
-            serialization=core_schema.nullable_schema(schema).get("serialization"),
         )
 
 
 def _non_null(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
     """``schema`` without the ``None`` that ``X | None`` adds (below the checks wrapping it)."""
     if schema["type"] == "nullable":
-        return schema["schema"]
+        inner: core_schema.CoreSchema = schema["schema"]
+        return inner
     if schema["type"] in ("function-before", "function-after", "function-wrap"):
         stripped: Any = {**schema, "schema": _non_null(schema["schema"])}
         return cast(core_schema.CoreSchema, stripped)
@@ -844,3 +846,17 @@ INTEGRAL: Any = _Integral()
 #: In the ``Annotated`` of an optional member whose schema refuses ``null``: ``None`` means absent
 #: (``null`` on the wire is refused, a ``None`` member is not serialized).
 NOT_NULL: Any = _not_null()
+
+
+class WireEnum(StrEnum):
+    """Base of generated string enums: a member or its plain value, from JSON and from Python alike.
+
+    In a strict model pydantic takes only members from Python (``Mood.HAPPY``), while JSON gives
+    the value (``"happy"``). Generated enums take both, so ``Model(mood="happy")`` works at run
+    time as the frame ``{"mood": "happy"}`` does; mypy still asks for the member.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema: Any = {**handler(source), "strict": False}  # a lax enum: members, or values by lookup
+        return cast(core_schema.CoreSchema, schema)

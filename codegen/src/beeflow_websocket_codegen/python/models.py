@@ -131,7 +131,7 @@ def generate_models(
                 candidate = f"{pascal_case(parts[0])}{pascal_case(parts[-1])}{counter}"
                 counter += 1
             renames[intruder] = candidate
-    return GeneratedModels(_attach(_strict(source), models, fidelity, definitions), wanted)
+    return GeneratedModels(_attach(_wire_enums(_strict(source)), models, fidelity, definitions), wanted)
 
 
 def _strict(source: str) -> str:
@@ -148,6 +148,17 @@ def _strict(source: str) -> str:
             "from __future__ import annotations\n\nfrom pydantic import ConfigDict\n",
             1,
         )
+    return source
+
+
+_STR_ENUM = re.compile(r"^(class \w+)\(StrEnum\):$", re.MULTILINE)
+
+
+def _wire_enums(source: str) -> str:
+    """Base every string enum on the runtime's ``WireEnum``: its plain values work from Python too."""
+    source, count = _STR_ENUM.subn(r"\1(WireEnum):", source)
+    if count and not re.search(r"\bStrEnum\b", source.replace("from enum import StrEnum\n", "")):
+        source = source.replace("from enum import StrEnum\n", "", 1)
     return source
 
 
@@ -283,9 +294,11 @@ def _refs(node: Any) -> list[str]:
 
 
 def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str, Any]) -> str:
+    if re.search(r"^class \w+\(WireEnum\):$", source, re.MULTILINE):
+        used = used | {"WireEnum"}
     if not used:
         return source
-    names = sorted(({"INTEGRAL", "NOT_NULL"} & used) | ({"JsonSchemas"} if "_SCHEMAS" in used else set()))
+    names = sorted(({"INTEGRAL", "NOT_NULL", "WireEnum"} & used) | ({"JsonSchemas"} if "_SCHEMAS" in used else set()))
     # Through a sibling module: a relative import sorts the same whether the project counts
     # beeflow_websocket as first- or third-party.
     block = f"from ._runtime import {', '.join(names)}\n"
@@ -301,7 +314,7 @@ def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str,
         )
         if fidelity.object_checks and not re.search(r"^from typing import .*\bAny\b", source, re.MULTILINE):
             block = "from typing import Any\n" + block
-    if not re.search(r"^from typing import .*\bAnnotated\b", source, re.MULTILINE):
+    if used - {"WireEnum"} and not re.search(r"^from typing import .*\bAnnotated\b", source, re.MULTILINE):
         block = "from typing import Annotated\n" + block
     # After the last top-level import.
     tree = ast.parse(source)
