@@ -47,6 +47,14 @@ components:
         due: {type: string}
         tags: {type: array, items: {type: string}, uniqueItems: true}
         note: {type: [string, 'null']}
+        reminder: {$ref: '#/components/schemas/Reminder'}
+    Reminder:
+      # an object-level keyword: the model checks itself as a whole
+      type: object
+      minProperties: 1
+      properties:
+        at: {type: string}
+        text: {type: string}
   messages:
     Create: {name: task.create, payload: {$ref: '#/components/schemas/Task'}}
     Created: {name: task.created, payload: {$ref: '#/components/schemas/Task'}}
@@ -119,10 +127,16 @@ def test_set_optional_members_travel(project: Path) -> None:
 
 
 def test_null_for_a_member_that_refuses_null_is_a_422_and_nullable_accepts_it(project: Path) -> None:
-    due, tags, note = _frames(
-        project, [{"title": "a", "due": None}, {"title": "a", "tags": None}, {"note": None, "title": "a"}]
+    due, tags, text, note = _frames(
+        project,
+        [
+            {"title": "a", "due": None},
+            {"title": "a", "tags": None},
+            {"title": "a", "reminder": {"at": "9:00", "text": None}},
+            {"title": "a", "note": None},
+        ],
     )
-    for frames, member in ((due, "/payload/due"), (tags, "/payload/tags")):
+    for frames, member in ((due, "/payload/due"), (tags, "/payload/tags"), (text, "/payload/reminder/text")):
         problem = frames[0]
         assert problem["status"] == 422, problem
         assert [error["pointer"] for error in problem["errors"]] == [member]
@@ -140,6 +154,7 @@ def test_python_construction_without_the_member_or_with_none_type_checks_and_run
             explicit = models.Task(title="a", due=None, tags=None)
             due: str | None = explicit.due
             print(omitted.model_dump_json(), explicit.model_dump_json(), due)
+            print(models.Reminder(at="9:00", text=None).model_dump_json())
             """
         ),
         encoding="utf-8",
@@ -147,7 +162,12 @@ def test_python_construction_without_the_member_or_with_none_type_checks_and_run
     checked = mypy_strict(project / "tasks_api", usage)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     result = run_python(usage.read_text(encoding="utf-8"), cwd=project)
-    assert result.stdout.split() == ['{"title":"a","note":null}', '{"title":"a","note":null}', "None"], result.stderr
+    assert result.stdout.split() == [
+        '{"title":"a","note":null}',
+        '{"title":"a","note":null}',
+        "None",
+        '{"at":"9:00"}',
+    ], result.stderr
 
 
 def test_typescript_marks_optional_members_and_only_nullable_ones_accept_null(tmp_path: Path) -> None:

@@ -270,6 +270,7 @@ class JsonSchemas:
         self._by_ref: dict[str, Validator] = {}
         self._by_id: dict[int, Validator] = {}
         self._keep: list[Any] = []  # partial schemas compiled by id: kept alive
+        self._null_refused: dict[str, frozenset[str]] = {}
 
     # Public API used by generated code.
 
@@ -284,8 +285,26 @@ class JsonSchemas:
     def validate(self, pointer: str, data: Any, info: ValidationInfo) -> Any:
         """Body of a generated ``model_validator(mode="before")``: check ``data`` against a definition."""
         if isinstance(data, dict):
-            self.raise_for(pointer, data if info.mode == "json" else to_jsonable_python(data, by_alias=True))
+            if info.mode == "json":
+                self.raise_for(pointer, data)
+            else:
+                # From Python, None for a member that refuses null means absent (see NOT_NULL).
+                refusing = self._refusing_null(pointer)
+                value = to_jsonable_python(data, by_alias=True)
+                self.raise_for(
+                    pointer, {key: item for key, item in value.items() if item is not None or key not in refusing}
+                )
         return data
+
+    def _refusing_null(self, pointer: str) -> frozenset[str]:
+        found = self._null_refused.get(pointer)
+        if found is None:
+            properties = self._node(pointer).get("properties")
+            members = properties.items() if isinstance(properties, dict) else ()
+            found = self._null_refused[pointer] = frozenset(
+                name for name, schema in members if self.compile(schema)(None) is not None
+            )
+        return found
 
     def raise_for(self, pointer: str, value: Any) -> None:
         """Raise a ``ValidationError`` located at the failing value when ``value`` does not match."""
@@ -307,16 +326,20 @@ class JsonSchemas:
         found = self._by_ref.get(pointer)
         if found is None:
             path, _, keywords = pointer.partition("#")
-            node: Any = self.definitions
-            for part in path.split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                node = node[int(part)] if isinstance(node, list) else node[part]
+            node = self._node(path)
             if keywords:
                 wanted = set(keywords.split(","))
                 node = {key: value for key, value in node.items() if key in wanted}
                 self._keep.append(node)
             found = self._by_ref[pointer] = self.compile(node)
         return found
+
+    def _node(self, path: str) -> Any:
+        node: Any = self.definitions
+        for part in path.split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
 
     def is_valid(self, schema: Any, value: Any) -> bool:
         return self.compile(schema)(value) is None
