@@ -75,3 +75,54 @@ def test_validate_shows_the_warning_too(tmp_path: Path) -> None:
     outcome = cli("validate", spec)
     assert outcome.exit_code == 0, outcome.output
     assert "#/components/schemas/Settings/properties/enabled/default: the default does not match" in outcome.output
+
+
+VALID = """\
+asyncapi: 3.0.0
+info: {title: Valid defaults, version: 1.0.0}
+channels:
+  ws:
+    address: /ws/
+    messages:
+      save: {$ref: '#/components/messages/Save'}
+operations:
+  receiveSave:
+    action: receive
+    channel: {$ref: '#/channels/ws'}
+    messages: [{$ref: '#/channels/ws/messages/save'}]
+components:
+  schemas:
+    Window: {type: object, required: [x], properties: {x: {type: integer}}}
+    Settings:
+      type: object
+      properties:
+        count: {type: integer, default: 1.0}
+        window: {$ref: '#/components/schemas/Window', default: {x: 1}}
+        since: {type: string, format: date-time, default: '2020-01-01T00:00:00Z'}
+        id: {type: string, format: uuid, default: 9b2a4b6e-3c1d-4f00-8a5e-1c2d3e4f5a6b}
+  messages:
+    Save: {name: settings.save, payload: {$ref: '#/components/schemas/Settings'}}
+"""
+
+
+def test_valid_defaults_that_are_not_python_literals_of_the_type_still_type_check(tmp_path: Path) -> None:
+    """``1.0`` for an integer, a dict for a model, strings for a datetime and a UUID."""
+    spec = write_spec(tmp_path, VALID)
+    outcome = cli("generate", spec, "--python-out", tmp_path / "valid_api", "--format-assertion")
+    assert outcome.exit_code == 0, outcome.output
+    assert "warning" not in outcome.output
+    checked = mypy_strict(tmp_path / "valid_api")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    result = run_python(
+        "from valid_api import models\n"
+        "settings = models.Settings.model_validate_json('{}')\n"
+        "print([type(value).__name__ for value in settings.__dict__.values()])\n"
+        "print(settings.model_dump_json())\n"
+        "print(models.Settings().window is not models.Settings().window)\n",
+        cwd=tmp_path,
+    )
+    assert result.stdout.splitlines() == [
+        "['int', 'Window', 'datetime', 'UUID']",
+        '{"count":1,"window":{"x":1},"since":"2020-01-01T00:00:00Z","id":"9b2a4b6e-3c1d-4f00-8a5e-1c2d3e4f5a6b"}',
+        "True",
+    ], result.stderr

@@ -33,7 +33,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, cast
 
-from pydantic import Field, GetCoreSchemaHandler, ValidationInfo
+from pydantic import Field, GetCoreSchemaHandler, TypeAdapter, ValidationInfo
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -53,6 +53,7 @@ __all__ = [
     "WireEnum",
     "ecma_regex",
     "is_annotation",
+    "json_default",
     "json_equal",
     "unique",
 ]
@@ -883,3 +884,20 @@ class WireEnum(StrEnum):
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         schema: Any = {**handler(source), "strict": False}  # a lax enum: members, or values by lookup
         return cast(core_schema.CoreSchema, schema)
+
+
+def json_default(kind: Callable[[], Any], value: str) -> Any:
+    """The default of a member that a JSON literal does not fit as is (a model, a UUID, a datetime).
+
+    ``kind`` returns the member's type (late: a model may be defined further down the module);
+    ``value`` is the default as JSON, validated as a frame member is each time it is used.
+    """
+    adapter: TypeAdapter[Any] | None = None
+
+    def factory() -> Any:
+        nonlocal adapter
+        if adapter is None:
+            adapter = TypeAdapter(kind())
+        return adapter.validate_json(value)
+
+    return Field(default_factory=factory)
