@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .helpers import cli, mypy_strict, run_python, write_spec
+from .test_typescript import _tsc
 
 SPEC = """\
 asyncapi: 3.0.0
@@ -63,6 +64,12 @@ def test_an_invalid_default_is_a_warning_and_is_left_out(tmp_path: Path) -> None
     assert "= 10\n" in models
     checked = mypy_strict(tmp_path / "settings_api")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    types = (tmp_path / "web" / "models.ts").read_text(encoding="utf-8")
+    assert "@default 10" in types
+    assert "false" not in types
+    assert "medium" not in types
+    compiled = _tsc("--strict", "--noEmit", "--target", "es2020", "--lib", "es2020,dom", "web/index.ts", cwd=tmp_path)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     result = run_python(
         "from settings_api import models\nprint(models.Settings.model_validate_json('{}').model_dump_json())\n",
         cwd=tmp_path,
