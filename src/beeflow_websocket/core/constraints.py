@@ -9,12 +9,16 @@ type that accepts at least what the schema accepts and adds a :class:`Check` (on
 ``model_validator`` calling :meth:`JsonSchemas.validate` (on a model): a JSON Schema 2020-12
 validator compiled from the schema, in pure Python, that looks at the raw JSON value.
 
-Also here, zero-cost markers that bring a strict pydantic type in line with JSON Schema:
+Also here, what generated models use to bring strict pydantic types in line with JSON Schema:
 
 - :data:`INTEGRAL`: a JSON integer may be written ``1.0`` (``type: integer`` accepts it);
 - :data:`NOT_NULL`: an optional member whose schema refuses ``null``: ``null`` on the wire is
   refused, ``None`` from Python means "absent" (the default), and a ``None`` member is left out
-  when the model is serialized, so absent stays absent in both directions.
+  when the model is serialized, so absent stays absent in both directions;
+- :class:`WireEnum`: the base of generated string enums, which take their plain values from
+  Python as from JSON;
+- :func:`json_default`: a default given as JSON for a member whose Python type a JSON literal
+  does not fit (a model, a UUID, a datetime).
 
 Checks run on JSON input (``validate_json``, the runtime's path). Models built in Python by your
 own code (``Model(field=...)``) are checked too, after converting the values to JSON.

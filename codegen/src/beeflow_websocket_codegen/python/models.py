@@ -257,7 +257,20 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
 
 #: Names in annotations whose values a JSON literal (``"a"``, ``1``, ``[1]``, ``{}``) already is.
 _LITERAL_TYPES = frozenset(
-    {"StrictStr", "StrictInt", "StrictFloat", "StrictBool", "Any", "Literal", "list", "dict", "str", "int", "float"}
+    {
+        "StrictStr",
+        "StrictInt",
+        "StrictFloat",
+        "StrictBool",
+        "Any",
+        "Literal",
+        "list",
+        "dict",
+        "str",
+        "int",
+        "float",
+        "bool",
+    }
 )
 
 
