@@ -8,11 +8,13 @@ line (set ``BEEFLOW_WEBSOCKET_DEBUG=1`` to see the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -23,7 +25,7 @@ from rich.markup import escape
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import SpecError, display_path
+from .errors import SpecError, SpecWarning, display_path
 
 __all__ = ["app", "main"]
 
@@ -93,7 +95,8 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            with _spec_warnings():
+                return command(*args, **kwargs)
         except SpecError as error:
             console = _console(stderr=True)
             count = len(error.diagnostics)
@@ -116,6 +119,23 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
             )
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _spec_warnings() -> Iterator[None]:
+    """Print each :class:`SpecWarning` raised inside once (Python and TypeScript both load the spec)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SpecWarning)
+        try:
+            yield
+        finally:
+            shown: set[str] = set()
+            for item in caught:
+                if not isinstance(item.message, SpecWarning):
+                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+                elif str(item.message) not in shown:
+                    shown.add(str(item.message))
+                    _console().print(f"warning: {item.message}", markup=False)
 
 
 def _version(value: bool) -> None:

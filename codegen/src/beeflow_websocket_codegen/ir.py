@@ -550,6 +550,7 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
         Problem(code, status, title, description, problem_names.take(pascal_case(code, fallback="Problem")))
         for code, (status, title, description, _) in sorted(builder.problem_defs.items())
     ]
+    builder.bundle.drop_invalid_defaults()
     info = data.get("info") or {}
     return Protocol(
         title=str(info.get("title", "")),

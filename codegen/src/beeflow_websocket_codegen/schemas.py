@@ -11,13 +11,14 @@ user's files.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from .errors import SpecError
+from .errors import SpecError, SpecWarning
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
 
@@ -125,6 +126,8 @@ class SchemaBundle:
     _entries: dict[str, _Entry] = field(default_factory=dict)  # by location key
     _validators: dict[str, Any] = field(default_factory=dict)
     _checked: set[str] = field(default_factory=set)
+    #: bundled schemas with a ``default``: (schema, where the default is, dialect)
+    _defaults: list[tuple[dict[str, Any], Location, str]] = field(default_factory=list)
 
     @property
     def definitions(self) -> dict[str, Any]:
@@ -216,7 +219,33 @@ class SchemaBundle:
                 continue
             else:
                 result[key] = value
+        if "default" in result:
+            self._defaults.append((result, location.child("default"), dialect))
         return result
+
+    def drop_invalid_defaults(self) -> None:
+        """Leave out each ``default`` its own schema refuses, with a warning (:class:`SpecWarning`).
+
+        A default is an annotation, but the generated models use it as the value of an absent
+        member: one that does not validate would give code that fails ``mypy`` and ``tsc``.
+        """
+        definitions = self.definitions
+        for schema, where, dialect in self._defaults:
+            cls = validators.validator_for({"$schema": dialect}, default=validators.Draft202012Validator)
+            root = {key: value for key, value in schema.items() if key != "default"}
+            error = best_match(cls({**root, "$defs": definitions}).iter_errors(schema["default"]))
+            if error is None:
+                continue
+            del schema["default"]
+            reason = error.message + (f" at {error.json_path}" if error.path else "")
+            warnings.warn(
+                SpecWarning(
+                    self.workspace.diagnostic(
+                        f"the default does not match its schema ({reason}): left out of the generated code", where
+                    )
+                ),
+                stacklevel=2,
+            )
 
     def _reference(self, ref: Any, site: Location, base: str, dialect: str) -> str:
         target, location, target_base = self.workspace.resolve(ref, base, site)

@@ -9,11 +9,16 @@ type that accepts at least what the schema accepts and adds a :class:`Check` (on
 ``model_validator`` calling :meth:`JsonSchemas.validate` (on a model): a JSON Schema 2020-12
 validator compiled from the schema, in pure Python, that looks at the raw JSON value.
 
-Also here, zero-cost markers that bring a strict pydantic type in line with JSON Schema:
+Also here, what generated models use to bring strict pydantic types in line with JSON Schema:
 
 - :data:`INTEGRAL`: a JSON integer may be written ``1.0`` (``type: integer`` accepts it);
-- :data:`NOT_NULL`: an optional member that is absent gets ``None``, but ``null`` is refused
-  unless the schema allows it.
+- :data:`NOT_NULL`: an optional member whose schema refuses ``null``: ``null`` on the wire is
+  refused, ``None`` from Python means "absent" (the default), and a ``None`` member is left out
+  when the model is serialized, so absent stays absent in both directions;
+- :class:`WireEnum`: the base of generated string enums, which take their plain values from
+  Python as from JSON;
+- :func:`json_default`: a default given as JSON for a member whose Python type a JSON literal
+  does not fit (a model, a UUID, a datetime).
 
 Checks run on JSON input (``validate_json``, the runtime's path). Models built in Python by your
 own code (``Model(field=...)``) are checked too, after converting the values to JSON.
@@ -28,10 +33,11 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from pydantic import GetCoreSchemaHandler, ValidationInfo
+from pydantic import Field, GetCoreSchemaHandler, TypeAdapter, ValidationInfo
 from pydantic_core import (
     InitErrorDetails,
     PydanticCustomError,
@@ -42,7 +48,19 @@ from pydantic_core import (
     to_jsonable_python,
 )
 
-__all__ = ["ANNOTATION_KEYWORDS", "INTEGRAL", "NOT_NULL", "Check", "JsonSchemas", "ecma_regex", "json_equal", "unique"]
+__all__ = [
+    "ANNOTATION_KEYWORDS",
+    "INTEGRAL",
+    "NOT_NULL",
+    "Check",
+    "JsonSchemas",
+    "WireEnum",
+    "ecma_regex",
+    "is_annotation",
+    "json_default",
+    "json_equal",
+    "unique",
+]
 
 #: A compiled check: ``None`` when the value is valid, else ``(location below the value, message)``.
 type Location = tuple[str | int, ...]
@@ -217,8 +235,18 @@ ANNOTATION_KEYWORDS = frozenset(
         "contentMediaType",
         "contentEncoding",
         "contentSchema",
+        # OpenAPI and AsyncAPI Schema Object annotations
+        "example",
+        "externalDocs",
     }
 )
+
+
+def is_annotation(keyword: str) -> bool:
+    """Whether ``keyword`` never rejects a value: an annotation or an ``x-`` extension."""
+    return keyword in ANNOTATION_KEYWORDS or keyword.startswith("x-")
+
+
 _ANNOTATIONS = ANNOTATION_KEYWORDS | frozenset(
     {
         "$id",
@@ -247,6 +275,7 @@ class JsonSchemas:
         self._by_ref: dict[str, Validator] = {}
         self._by_id: dict[int, Validator] = {}
         self._keep: list[Any] = []  # partial schemas compiled by id: kept alive
+        self._null_refused: dict[str, frozenset[str]] = {}
 
     # Public API used by generated code.
 
@@ -261,8 +290,26 @@ class JsonSchemas:
     def validate(self, pointer: str, data: Any, info: ValidationInfo) -> Any:
         """Body of a generated ``model_validator(mode="before")``: check ``data`` against a definition."""
         if isinstance(data, dict):
-            self.raise_for(pointer, data if info.mode == "json" else to_jsonable_python(data, by_alias=True))
+            if info.mode == "json":
+                self.raise_for(pointer, data)
+            else:
+                # From Python, None for a member that refuses null means absent (see NOT_NULL).
+                refusing = self._refusing_null(pointer)
+                value = to_jsonable_python(data, by_alias=True)
+                self.raise_for(
+                    pointer, {key: item for key, item in value.items() if item is not None or key not in refusing}
+                )
         return data
+
+    def _refusing_null(self, pointer: str) -> frozenset[str]:
+        found = self._null_refused.get(pointer)
+        if found is None:
+            properties = self._node(pointer).get("properties")
+            members = properties.items() if isinstance(properties, dict) else ()
+            found = self._null_refused[pointer] = frozenset(
+                name for name, schema in members if self.compile(schema)(None) is not None
+            )
+        return found
 
     def raise_for(self, pointer: str, value: Any) -> None:
         """Raise a ``ValidationError`` located at the failing value when ``value`` does not match."""
@@ -284,16 +331,20 @@ class JsonSchemas:
         found = self._by_ref.get(pointer)
         if found is None:
             path, _, keywords = pointer.partition("#")
-            node: Any = self.definitions
-            for part in path.split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                node = node[int(part)] if isinstance(node, list) else node[part]
+            node = self._node(path)
             if keywords:
                 wanted = set(keywords.split(","))
                 node = {key: value for key, value in node.items() if key in wanted}
                 self._keep.append(node)
             found = self._by_ref[pointer] = self.compile(node)
         return found
+
+    def _node(self, path: str) -> Any:
+        node: Any = self.definitions
+        for part in path.split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
 
     def is_valid(self, schema: Any, value: Any) -> bool:
         return self.compile(schema)(value) is None
@@ -739,13 +790,9 @@ def _integer_message(schema: dict[str, Any]) -> str:
     return "Input should be a valid integer" + (" " + ", ".join(limits) if limits else "")
 
 
-def _widen(schema: core_schema.CoreSchema, *, integers: bool, not_null: bool) -> core_schema.CoreSchema:
+def _widen(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
     kind = schema["type"]
     if kind in ("model", "definitions", "definition-ref", "dataclass"):
-        return schema
-    if not_null and kind == "nullable":
-        return _widen(schema["schema"], integers=integers, not_null=False)
-    if not integers:
         return schema
     if kind == "int":
         strict_int: Any = dict(schema)
@@ -767,32 +814,94 @@ def _widen(schema: core_schema.CoreSchema, *, integers: bool, not_null: bool) ->
     widened: Any = dict(schema)
     for key in ("schema", "items_schema", "values_schema"):
         if isinstance(widened.get(key), dict):
-            widened[key] = _widen(widened[key], integers=True, not_null=False)
+            widened[key] = _widen(widened[key])
     if kind == "union":
-        widened["choices"] = [
-            _widen(choice, integers=True, not_null=False) if isinstance(choice, dict) else choice
-            for choice in widened["choices"]
-        ]
+        widened["choices"] = [_widen(choice) if isinstance(choice, dict) else choice for choice in widened["choices"]]
     if kind == "tuple":
-        widened["items_schema"] = [_widen(item, integers=True, not_null=False) for item in widened["items_schema"]]
+        widened["items_schema"] = [_widen(item) for item in widened["items_schema"]]
     return widened  # type: ignore[no-any-return]
 
 
-class _Marker:
-    __slots__ = ("integers", "not_null")
-
-    def __init__(self, *, integers: bool, not_null: bool) -> None:
-        self.integers = integers
-        self.not_null = not_null
+class _Integral:
+    __slots__ = ()
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return _widen(handler(source), integers=self.integers, not_null=self.not_null)
+        return _widen(handler(source))
 
     def __repr__(self) -> str:
-        return "INTEGRAL" if self.integers else "NOT_NULL"
+        return "INTEGRAL"
+
+
+class _NotNullOnTheWire:
+    """JSON ``null`` is refused; Python ``None`` is accepted (it means absent, like the default)."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = _non_null(handler(source))
+        # Both branches run in pydantic-core: no Python call per value.
+        return core_schema.json_or_python_schema(
+            json_schema=schema,
+            python_schema=core_schema.nullable_schema(schema),
+        )
+
+
+def _non_null(schema: core_schema.CoreSchema) -> core_schema.CoreSchema:
+    """``schema`` without the ``None`` that ``X | None`` adds (below the checks wrapping it)."""
+    if schema["type"] == "nullable":
+        inner: core_schema.CoreSchema = schema["schema"]
+        return inner
+    if schema["type"] in ("function-before", "function-after", "function-wrap"):
+        stripped: Any = {**schema, "schema": _non_null(schema["schema"])}
+        return cast(core_schema.CoreSchema, stripped)
+    return schema
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _not_null() -> Any:
+    # A FieldInfo, so that one marker also leaves the member out of the serialized model when it
+    # is None (absent): pydantic merges it with the field's other Annotated metadata.
+    info = Field(exclude_if=_is_none)
+    info.metadata.append(_NotNullOnTheWire())
+    return info
 
 
 #: Last in an ``Annotated`` holding ``StrictInt``: integers may also be written ``1.0`` or ``1e3``.
-INTEGRAL = _Marker(integers=True, not_null=False)
-#: Last in the ``Annotated`` of an optional member: ``null`` is refused (absent still gives ``None``).
-NOT_NULL = _Marker(integers=False, not_null=True)
+INTEGRAL: Any = _Integral()
+#: In the ``Annotated`` of an optional member whose schema refuses ``null``: ``None`` means absent
+#: (``null`` on the wire is refused, a ``None`` member is not serialized).
+NOT_NULL: Any = _not_null()
+
+
+class WireEnum(StrEnum):
+    """Base of generated string enums: a member or its plain value, from JSON and from Python alike.
+
+    In a strict model pydantic takes only members from Python (``Mood.HAPPY``), while JSON gives
+    the value (``"happy"``). Generated enums take both, so ``Model(mood="happy")`` works at run
+    time as the frame ``{"mood": "happy"}`` does; mypy still asks for the member.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema: Any = {**handler(source), "strict": False}  # a lax enum: members, or values by lookup
+        return cast(core_schema.CoreSchema, schema)
+
+
+def json_default(kind: Callable[[], Any], value: str) -> Any:
+    """The default of a member that a JSON literal does not fit as is (a model, a UUID, a datetime).
+
+    ``kind`` returns the member's type (late: a model may be defined further down the module);
+    ``value`` is the default as JSON, validated as a frame member is each time it is used.
+    """
+    adapter: TypeAdapter[Any] | None = None
+
+    def factory() -> Any:
+        nonlocal adapter
+        if adapter is None:
+            adapter = TypeAdapter(kind())
+        return adapter.validate_json(value)
+
+    return Field(default_factory=factory)

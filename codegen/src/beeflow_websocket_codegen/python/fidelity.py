@@ -8,7 +8,7 @@
 - a list of *attachments*: where the relaxed model is not exact, a check of the original schema
   (a member's :class:`~beeflow_websocket.core.constraints.Check`, or a model validator for
   object-level keywords), plus zero-cost markers (``INTEGRAL`` for members holding integers,
-  ``NOT_NULL`` for optional members that do not accept ``null``).
+  ``NOT_NULL`` for optional members that do not accept ``null``: absent in both directions).
 
 A node is *exact* when pydantic alone accepts exactly what JSON Schema accepts; only inexact nodes
 cost a Python call at validation time.
@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
-from beeflow_websocket.core.constraints import ANNOTATION_KEYWORDS, _translate
+from beeflow_websocket.core.constraints import _translate, is_annotation
 
 __all__ = ["Plan", "plan"]
 
@@ -83,6 +84,12 @@ class _Planner:
     _exact: dict[str, bool] = field(default_factory=dict)
     _busy: set[str] = field(default_factory=set)
 
+    def accepts_null(self, schema: Any) -> bool:
+        """Whether the member schema ``schema`` accepts ``null``."""
+        if not isinstance(schema, dict):
+            return schema is not False
+        return bool(Draft202012Validator({**schema, "$defs": self.definitions}).is_valid(None))
+
     def is_class(self, name: str) -> bool:
         schema = self.definitions.get(name)
         if not isinstance(schema, dict) or not schema.get("properties"):
@@ -113,7 +120,7 @@ class _Planner:
         if not isinstance(schema, dict):
             return {}, False
         kept = {key: schema[key] for key in _KEPT_ANNOTATIONS if key in schema}
-        keywords = {key for key in schema if key not in ANNOTATION_KEYWORDS}
+        keywords = {key for key in schema if not is_annotation(key)}
         if not keywords:
             return kept, True
         if keywords == {"$ref"}:
@@ -280,7 +287,7 @@ class _Planner:
                 keywords = self.result.partial.get(member_pointer)
                 check = f"{member_pointer}#{','.join(keywords)}" if keywords else member_pointer
                 self.result.member_checks.setdefault(pointer, {})[name] = check
-            elif name not in required and not _accepts_null(member, self.definitions):
+            if name not in required and not self.accepts_null(member):
                 self.result.not_null.setdefault(pointer, set()).add(name)
         relaxed["properties"] = members
         if required:
@@ -291,25 +298,6 @@ class _Planner:
         elif additional is False:
             relaxed["additionalProperties"] = False
         return relaxed, True
-
-
-def _accepts_null(schema: Any, definitions: dict[str, Any], depth: int = 0) -> bool:
-    """Whether an exact member schema accepts ``null``."""
-    if not isinstance(schema, dict) or depth > 16:
-        return True
-    if "$ref" in schema:
-        return _accepts_null(definitions.get(schema["$ref"].removeprefix("#/$defs/")), definitions, depth + 1)
-    kind = schema.get("type")
-    if kind is not None:
-        return kind == "null" or (isinstance(kind, list) and "null" in kind)
-    if "enum" in schema:
-        return None in schema["enum"]
-    if "const" in schema:
-        return schema["const"] is None
-    branches = schema.get("anyOf") or schema.get("oneOf")
-    if isinstance(branches, list):
-        return any(_accepts_null(branch, definitions, depth + 1) for branch in branches)
-    return True
 
 
 def _rust_pattern(pattern: str) -> str | None:

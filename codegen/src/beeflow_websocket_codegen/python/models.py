@@ -24,6 +24,7 @@ import json
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def generate_models(
                 candidate = f"{pascal_case(parts[0])}{pascal_case(parts[-1])}{counter}"
                 counter += 1
             renames[intruder] = candidate
-    return GeneratedModels(_attach(_strict(source), models, fidelity, definitions), wanted)
+    return GeneratedModels(_attach(_wire_enums(_strict(source)), models, fidelity, definitions), wanted)
 
 
 def _strict(source: str) -> str:
@@ -148,6 +149,17 @@ def _strict(source: str) -> str:
             "from __future__ import annotations\n\nfrom pydantic import ConfigDict\n",
             1,
         )
+    return source
+
+
+_STR_ENUM = re.compile(r"^(class \w+)\(StrEnum\):$", re.MULTILINE)
+
+
+def _wire_enums(source: str) -> str:
+    """Base every string enum on the runtime's ``WireEnum``: its plain values work from Python too."""
+    source, count = _STR_ENUM.subn(r"\1(WireEnum):", source)
+    if count and not re.search(r"\bStrEnum\b", source.replace("from enum import StrEnum\n", "")):
+        source = source.replace("from enum import StrEnum\n", "", 1)
     return source
 
 
@@ -196,17 +208,21 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
             end = at(annotation.end_lineno or annotation.lineno, annotation.end_col_offset or 0)
             # A slice, not ast.get_source_segment: that splits the whole module on every call.
             text = source[start:end]
+            default = _typed_default(statement, source, at)
+            if default is not None:
+                edits.append(default)
+                used.update(["json_default"] if "json_default(" in default[2] else [])
             extras = []
             if re.search(r"\bStrictInt\b", text):
                 extras.append("INTEGRAL")
-            if name in not_null and statement.value is not None:
-                extras.append("NOT_NULL")
             if name in checks:
                 where, _, keywords = checks[name].partition("#")
                 arguments = [where, *(keywords.split(",") if keywords else [])]
                 extras.append(
                     f"_SCHEMAS.check({', '.join(json.dumps(item, ensure_ascii=False) for item in arguments)})"
                 )
+            if name in not_null and statement.value is not None:
+                extras.append("NOT_NULL")  # last: None skips the other checks (it means absent)
             if not extras:
                 continue
             used.update(extra.split(".", 1)[0].split("(", 1)[0] for extra in extras)
@@ -237,6 +253,76 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
     return _imports(source, used, fidelity, definitions)
+
+
+#: Names in annotations whose values a JSON literal (``"a"``, ``1``, ``[1]``, ``{}``) already is.
+_LITERAL_TYPES = frozenset(
+    {
+        "StrictStr",
+        "StrictInt",
+        "StrictFloat",
+        "StrictBool",
+        "Any",
+        "Literal",
+        "list",
+        "dict",
+        "str",
+        "int",
+        "float",
+        "bool",
+    }
+)
+
+
+def _typed_default(statement: ast.AnnAssign, source: str, at: Callable[[int, int], int]) -> tuple[int, int, str] | None:
+    """An edit that makes a JSON default fit the field's Python type, or ``None`` when it does.
+
+    datamodel-code-generator writes a default as its JSON literal: ``1.0`` for an integer, a string
+    for a UUID or a datetime, a dict for a model. Integers get ``1``; the others become
+    ``json_default(lambda: Type, "<json>")``, validated like a frame member whenever it is used.
+    """
+    value = statement.value
+    if value is None:
+        return None
+    try:
+        literal = ast.literal_eval(value)
+    except ValueError:
+        return None  # an enum member or a Field(...): typed already
+    if literal is None:
+        return None
+    inner = statement.annotation
+    if isinstance(inner, ast.Subscript) and isinstance(inner.value, ast.Name) and inner.value.id == "Annotated":
+        inner = inner.slice.elts[0] if isinstance(inner.slice, ast.Tuple) else inner.slice
+
+    def segment(node: ast.expr) -> tuple[int, int]:
+        return at(node.lineno, node.col_offset), at(node.end_lineno or node.lineno, node.end_col_offset or 0)
+
+    start, end = segment(value)
+    names = {node.id for node in ast.walk(inner) if isinstance(node, ast.Name)}
+    if names <= _LITERAL_TYPES:
+        fixed = _integral(literal) if "StrictInt" in names and "StrictFloat" not in names else literal
+        return (start, end, repr(fixed)) if repr(fixed) != repr(literal) else None
+    members = []
+    stack = [inner]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack.extend([node.right, node.left])
+        elif not (isinstance(node, ast.Constant) and node.value is None):
+            members.append(source[slice(*segment(node))])
+    text = json.dumps(json.dumps(literal, ensure_ascii=False), ensure_ascii=False)
+    return start, end, f"json_default(lambda: {' | '.join(members)}, {text})"
+
+
+def _integral(value: Any) -> Any:
+    """``value`` with integral floats as ints (JSON Schema counts ``1.0`` as an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    return value
 
 
 def _subschema(definitions: dict[str, Any], pointer: str) -> Any:
@@ -283,9 +369,14 @@ def _refs(node: Any) -> list[str]:
 
 
 def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str, Any]) -> str:
+    if re.search(r"^class \w+\(WireEnum\):$", source, re.MULTILINE):
+        used = used | {"WireEnum"}
     if not used:
         return source
-    names = sorted(({"INTEGRAL", "NOT_NULL"} & used) | ({"JsonSchemas"} if "_SCHEMAS" in used else set()))
+    names = sorted(
+        ({"INTEGRAL", "NOT_NULL", "WireEnum", "json_default"} & used)
+        | ({"JsonSchemas"} if "_SCHEMAS" in used else set())
+    )
     # Through a sibling module: a relative import sorts the same whether the project counts
     # beeflow_websocket as first- or third-party.
     block = f"from ._runtime import {', '.join(names)}\n"
@@ -301,7 +392,9 @@ def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str,
         )
         if fidelity.object_checks and not re.search(r"^from typing import .*\bAny\b", source, re.MULTILINE):
             block = "from typing import Any\n" + block
-    if not re.search(r"^from typing import .*\bAnnotated\b", source, re.MULTILINE):
+    if used - {"WireEnum", "json_default"} and not re.search(
+        r"^from typing import .*\bAnnotated\b", source, re.MULTILINE
+    ):
         block = "from typing import Annotated\n" + block
     # After the last top-level import.
     tree = ast.parse(source)

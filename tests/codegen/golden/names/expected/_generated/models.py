@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from ._runtime import INTEGRAL, NOT_NULL
+from ._runtime import INTEGRAL, NOT_NULL, WireEnum
 
 
 class ChatSendPayload(BaseModel):
@@ -74,7 +73,7 @@ class PingPayload(BaseModel):
     )
 
 
-class Mood(StrEnum):
+class Mood(WireEnum):
     HAPPY = "happy"
     SAD = "sad"
     FIELD_1ST_PLACE = "1st place"

@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from ._runtime import INTEGRAL, NOT_NULL
+from ._runtime import INTEGRAL, NOT_NULL, WireEnum
 
 
 class Owner(BaseModel):
@@ -52,7 +51,7 @@ class TreeSavedPayload(BaseModel):
     nodes: Annotated[StrictInt, Field(ge=0), INTEGRAL]
 
 
-class Unit(StrEnum):
+class Unit(WireEnum):
     CM = "cm"
     M = "m"
     KM = "km"
