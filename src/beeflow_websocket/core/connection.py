@@ -22,7 +22,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .action_registry import ActionContext, UserId
-from .frames import FrameRejected, completion_frame, encode_event, event_frame, problem_frame
+from .frames import (
+    EmitStyleEvent,
+    FrameRejected,
+    FrameValidationFailed,
+    completion_frame,
+    encode_emitted,
+    encode_event,
+    event_frame,
+    problem_frame,
+)
 from .hub import Delivery
 from .ids import new_msg_id
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
@@ -210,7 +219,8 @@ class Connection:
         try:
             message = self._decoder.decode(frame)
         except FrameRejected as rejected:
-            await self._write_problem(rejected.problem, rejected.req_id)
+            failed = "(validation)" if isinstance(rejected, FrameValidationFailed) else None
+            await self._write_problem(rejected.problem, rejected.req_id, failed_action=failed)
             return
         action = message.__action_class__
         name: str = action.action_name
@@ -253,10 +263,22 @@ class Connection:
         """Route one event of this connection's action; return 1 if this connection received it.
 
         This connection gets its copy straight away (ahead of the completion frame) and at most
-        once, however many of the event's addresses include it; the hub serves everyone else.
+        once, however many of the event's addresses include it; the hub serves everyone else. A
+        ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        tail = encode_event(event)
-        addresses = resolve_addresses(event.recipient, event.recipient_id)
+        try:
+            tail = encode_event(event)
+        except EmitStyleEvent:
+            emitted = await encode_emitted(event)
+            return await self._route(emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id))
+        explicit = event.req_id
+        return await self._route(
+            tail,
+            req_id if explicit is None else str(explicit),
+            resolve_addresses(event.recipient, event.recipient_id),
+        )
+
+    async def _route(self, tail: str, req_id: str | None, addresses: Any) -> int:
         if not isinstance(addresses, list):
             addresses = await addresses
         mine = 0
