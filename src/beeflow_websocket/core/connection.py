@@ -218,9 +218,18 @@ class Connection:
     async def _handle(self, frame: str | bytes) -> None:
         try:
             message = self._decoder.decode(frame)
+        except FrameValidationFailed as failed:
+            msg_id = new_msg_id()
+            logger.error(
+                "validating a frame on websocket %s raised; answered 500 as urn:uuid:%s",
+                self.websocket_id,
+                msg_id,
+                exc_info=failed.__cause__,
+            )
+            await self._write_problem(failed.problem, failed.req_id, msg_id=msg_id)
+            return
         except FrameRejected as rejected:
-            failed = "(validation)" if isinstance(rejected, FrameValidationFailed) else None
-            await self._write_problem(rejected.problem, rejected.req_id, failed_action=failed)
+            await self._write_problem(rejected.problem, rejected.req_id)
             return
         action = message.__action_class__
         name: str = action.action_name
@@ -319,9 +328,14 @@ class Connection:
             self._writing = False
 
     async def _write_problem(
-        self, problem: WebSocketProblem, req_id: str | None, *, failed_action: str | None = None
+        self,
+        problem: WebSocketProblem,
+        req_id: str | None,
+        *,
+        failed_action: str | None = None,
+        msg_id: str | None = None,
     ) -> None:
-        msg_id = new_msg_id()
+        msg_id = msg_id or new_msg_id()
         if failed_action is not None:
             logger.exception(
                 "action %r on websocket %s raised; answered 500 as urn:uuid:%s",
