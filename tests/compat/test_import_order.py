@@ -38,7 +38,7 @@ class Health(metaclass=ActionRegistryMeta, name="health"):
         )
 '''
 
-CHECK = '''
+CHECK = """
 import asyncio
 
 from beeflow_websocket.core.action_registry import ActionRegistryMeta
@@ -55,7 +55,7 @@ async def main() -> None:
 
 
 asyncio.run(main())
-'''
+"""
 
 
 def run(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
@@ -104,7 +104,7 @@ def test_two_application_classes_with_one_name_are_still_an_error_naming_both(tm
 
 
 def test_an_application_event_and_recipient_defined_first_keep_their_names(tmp_path: Path) -> None:
-    source = '''
+    source = """
     from beeflow_websocket.core.event_registry import EventRegistryMeta
     from beeflow_websocket.core.payloads import WebSocketEventPayload
     from beeflow_websocket.core.recipient_registry import RecipientRegistryMeta
@@ -125,7 +125,7 @@ def test_an_application_event_and_recipient_defined_first_keep_their_names(tmp_p
     assert EventRegistryMeta.registry["health"] is HealthEvent
     assert RecipientRegistryMeta.registry["websocket"] is Direct
     print("kept")
-    '''
+    """
     result = run(tmp_path, source)
     assert result.returncode == 0, result.stderr
     assert "kept" in result.stdout
