@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conformance.client import Client, Frame
-from tests.conformance.servers import PYTHON, redis_server, run_server, free_port
+from tests.conformance.servers import PYTHON, free_port, redis_server, run_server
 
 DJANGO = {"DJANGO_SETTINGS_MODULE": "tests.compat.app030.django_project.settings"}
 

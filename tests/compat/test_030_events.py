@@ -118,7 +118,8 @@ async def test_an_emit_event_reaches_every_recipient_kind(app: App, kind: str) -
         alice_messages = messages(alice.received)
         if kind in ("room", "group"):
             assert alice_messages[-1] == (f"hi {kind}", None)
-            assert reply.completion is not None and reply.completion["events"] == 1
+            assert reply.completion is not None
+            assert reply.completion["events"] == 1
         else:
             assert alice_messages == [("joined", alice_messages[0][1])]
         assert messages(carol.received) == []
@@ -180,7 +181,8 @@ async def test_a_recipient_returning_websocket_ids_of_several_connections(app: A
 async def test_an_unknown_recipient_is_a_500_and_the_connection_lives_on(app: App) -> None:
     async with AsyncWebSocketTestClient() as client:
         reply = await client.request("say", {"recipient": "nobody", "to": "x", "text": "lost"})
-        assert reply.problem is not None and reply.problem["status"] == 500
+        assert reply.problem is not None
+        assert reply.problem["status"] == 500
         assert (await client.request("health")).ok
 
 

@@ -99,4 +99,5 @@ async def test_a_recipient_assigned_to_the_registry_resolves() -> None:
     async with AsyncWebSocketTestClient(completion=True) as client:
         reply = await client.request("health")
     assert reply.events == []
-    assert reply.completion is not None and reply.completion["events"] == 0
+    assert reply.completion is not None
+    assert reply.completion["events"] == 0

@@ -100,7 +100,8 @@ def test_two_application_classes_with_one_name_are_still_an_error_naming_both(tm
     result = run(tmp_path, source)
     assert result.returncode == 1
     assert "DuplicateRegistrationError" in result.stderr
-    assert "FirstHealth" in result.stderr and "SecondHealth" in result.stderr
+    assert "FirstHealth" in result.stderr
+    assert "SecondHealth" in result.stderr
 
 
 def test_an_application_event_and_recipient_defined_first_keep_their_names(tmp_path: Path) -> None:

@@ -279,7 +279,9 @@ class Connection:
             tail = encode_event(event)
         except EmitStyleEvent:
             emitted = await encode_emitted(event)
-            return await self._route(emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id))
+            return await self._route(
+                emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id)
+            )
         explicit = event.req_id
         return await self._route(
             tail,

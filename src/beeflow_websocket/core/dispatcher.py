@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
+from typing import cast
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
@@ -101,16 +102,18 @@ class Dispatcher:
     async def push(self, event: WebSocketEvent | EventPluginProtocol) -> None:
         """Send an event from outside any action: to a websocket, a user, a group or your recipient.
 
-        ``event`` may be a 0.3.0 event (``emit()``). Its frames carry ``req_id`` null. Connections of other processes are reached when the hub
-        spans processes (Django channel layer, Redis).
+        ``event`` may be a 0.3.0 event (``emit()``). Its frames carry ``req_id`` null. Connections
+        of other processes are reached when the hub spans processes (Django channel layer, Redis).
         """
         try:
             tail = encode_event(event)
-            addresses = resolve_addresses(event.recipient, event.recipient_id)
         except EmitStyleEvent:
             emitted = await encode_emitted(event)
             tail = emitted.tail
             addresses = resolve_addresses(emitted.recipient, emitted.recipient_id)
+        else:
+            typed = cast(WebSocketEvent, event)
+            addresses = resolve_addresses(typed.recipient, typed.recipient_id)
         if not isinstance(addresses, list):
             addresses = await addresses
         for address in addresses:

@@ -93,7 +93,7 @@ class EventRegistryMeta(ModelMetaclass):
         if not issubclass(cls, BaseModel):
             return _register_emit_style(mcs.registry, cls, cls_name, namespace, name, builtin)
         if "payload" in namespace.get("__annotations__", {}):
-            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)  # type: ignore[attr-defined]
+            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)
         if name is not None:
             if not name.strip():
                 raise ValueError(f"{cls_name}: an event name cannot be blank")

@@ -22,10 +22,10 @@ from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 from .registry import Registry, RegistryView
 
 __all__ = [
+    "WEBSOCKET_RECIPIENT",
     "Address",
     "AddressKind",
     "GroupRecipient",
-    "WEBSOCKET_RECIPIENT",
     "Recipient",
     "RecipientMapDoesNotExist",
     "RecipientPluginProtocol",

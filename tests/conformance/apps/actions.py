@@ -129,4 +129,6 @@ class Validate(metaclass=ActionRegistryMeta, name="validate.faulty"):
     """Answers ``fault: "none"``; other values make validation itself fail (500, connection open)."""
 
     async def execute(self, payload: FaultyPayload, context: ActionContext) -> AsyncIterator[Echoed]:
-        yield Echoed(recipient="websocket", recipient_id=context.websocket_id, payload=EchoedPayload(text=payload.fault))
+        yield Echoed(
+            recipient="websocket", recipient_id=context.websocket_id, payload=EchoedPayload(text=payload.fault)
+        )
