@@ -15,7 +15,7 @@ from typing import cast
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
 from .action_registry import UserId
-from .autodiscover import autodiscover
+from .autodiscover import PLUGIN_MODULES, autodiscover
 from .config import ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
 from .event_registry import EventPluginProtocol, WebSocketEvent
@@ -128,10 +128,13 @@ def build_dispatcher(
     allowed_origins: Collection[str] | None,
     hub: Hub | None,
     discover: Iterable[str] = (),
+    discover_modules: Iterable[str] = PLUGIN_MODULES,
+    discover_packages: Iterable[str] = (),
 ) -> Dispatcher:
     """The dispatcher an adapter's ``configure_beeflow_websocket`` sets up, after autodiscovery of
-    the plugin modules of ``discover`` (package names)."""
-    autodiscover(discover)
+    the plugin modules (``discover_modules``) of ``discover`` (package names) and of the packages
+    ``discover_packages`` (0.3.0's ``autodiscover_packages``, which must exist)."""
+    autodiscover(discover, discover_modules, required=discover_packages)
     config = ProtocolConfig(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import AppConfig, apps
-from django.conf import settings
+from django.apps import AppConfig
 from django.core import checks
 
-from beeflow_websocket.core.autodiscover import autodiscover
-
-__all__ = ["BeeflowWebSocketConfig"]
+__all__ = ["BeeflowWebSocketConfig", "BeeflowWebsocketDjangoConfig"]
 
 
 class BeeflowWebSocketConfig(AppConfig):
@@ -16,7 +13,9 @@ class BeeflowWebSocketConfig(AppConfig):
 
     ``actions``, ``events``, ``recipients``, ``ws.actions``, ``ws.events`` and ``ws.recipients``
     are imported when they exist; an error inside one fails start-up. Set
-    ``BEEFLOW_WEBSOCKET_AUTODISCOVER = False`` to import them yourself.
+    ``BEEFLOW_WEBSOCKET_AUTODISCOVER = False`` to import them yourself; 0.3.0's
+    ``BEEFLOW_WEBSOCKET_AUTODISCOVER_MODULES`` and ``..._PACKAGES`` are honoured
+    (see :mod:`beeflow_websocket.django.autodiscover`).
     """
 
     name = "beeflow_websocket.django"
@@ -24,8 +23,14 @@ class BeeflowWebSocketConfig(AppConfig):
     verbose_name = "Beeflow WebSocket"
 
     def ready(self) -> None:
+        from .autodiscover import autodiscover_websocket_plugins
         from .checks import check_redis_socket_timeout
 
         checks.register(check_redis_socket_timeout)
-        if getattr(settings, "BEEFLOW_WEBSOCKET_AUTODISCOVER", True):
-            autodiscover(app_config.name for app_config in apps.get_app_configs())
+        autodiscover_websocket_plugins()
+
+
+class BeeflowWebsocketDjangoConfig(BeeflowWebSocketConfig):
+    """0.3.0's name, for ``INSTALLED_APPS`` entries that spell out the config class."""
+
+    default = False  # the app's default config stays BeeflowWebSocketConfig

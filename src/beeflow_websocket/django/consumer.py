@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID, uuid4
 
 from asgiref.typing import WebSocketReceiveEvent
 from channels.consumer import get_handler_name
@@ -18,7 +19,32 @@ from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from .conf import get_dispatcher
 from .hub import ChannelLayerHub, delivery_from_message
 
-__all__ = ["WebSocketConsumer"]
+__all__ = [
+    "INVALID_MESSAGE_DETAIL",
+    "PROBLEM_TYPE_BASE_URL_SETTING",
+    "AuthenticatedWebSocketUserProtocol",
+    "WebSocketConsumer",
+    "create_websocket_message_id",
+]
+
+#: The ``detail`` of the problem answering a frame that is not an action frame.
+INVALID_MESSAGE_DETAIL = "The frame is not a valid action frame."
+#: The setting naming the base of problem ``type`` URIs.
+PROBLEM_TYPE_BASE_URL_SETTING = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
+
+
+@runtime_checkable
+class AuthenticatedWebSocketUserProtocol(Protocol):
+    """What the consumer needs of ``scope["user"]``: ``is_authenticated`` and ``id``."""
+
+    id: Any
+    is_authenticated: bool
+
+
+def create_websocket_message_id() -> UUID:
+    """A fresh server message id."""
+    return uuid4()
+
 
 logger = logging.getLogger("beeflow_websocket")
 
