@@ -130,7 +130,7 @@ def get_module_base_packages(module_name: str | None) -> tuple[str, ...]:
 def get_calling_module_name(stack_depth: int) -> str | None:
     """0.3.0: the ``__name__`` of the module ``stack_depth`` frames above this call."""
     try:
-        name = sys._getframe(stack_depth + 1).f_globals.get("__name__")
+        name = sys._getframe(stack_depth).f_globals.get("__name__")
     except ValueError:
         return None
     return name if isinstance(name, str) and name else None
