@@ -462,14 +462,14 @@ def test_flask_configuration_and_config_keys() -> None:
 
 @pytest.fixture
 def django_settings() -> Any:
+    """Django configured as the in-process Django tests configure it (tests/django/settings.py)."""
+    import os
+
     import django
     from django.conf import settings
 
     if not settings.configured:
-        settings.configure(
-            INSTALLED_APPS=["channels", "beeflow_websocket.django"],
-            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
-        )
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django.settings")
         django.setup()
     return settings
 
