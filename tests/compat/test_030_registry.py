@@ -101,3 +101,19 @@ async def test_a_recipient_assigned_to_the_registry_resolves() -> None:
     assert reply.events == []
     assert reply.completion is not None
     assert reply.completion["events"] == 0
+
+
+def test_the_030_save_and_restore_idiom() -> None:
+    saved = ActionRegistryMeta.REGISTRY.copy()
+    assert saved == dict(ActionRegistryMeta.REGISTRY)
+
+    class Temporary(metaclass=ActionRegistryMeta, name="temporary"):
+        async def execute(self, message: WebSocketActionPayload, context: ActionContext) -> AsyncIterator[HealthEvent]:
+            yield HealthEvent(recipient="websocket", recipient_id=context.websocket_id, req_id=message.req_id)
+
+    assert "temporary" in ActionRegistryMeta.REGISTRY
+    ActionRegistryMeta.REGISTRY.clear()
+    assert len(ActionRegistryMeta.REGISTRY) == 0
+    ActionRegistryMeta.REGISTRY.update(saved)
+    assert ActionRegistryMeta.REGISTRY.copy() == saved
+    assert "temporary" not in ActionRegistryMeta.REGISTRY

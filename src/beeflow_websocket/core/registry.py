@@ -146,8 +146,12 @@ class RegistryView[T: type](MutableMapping[str, T]):
     def __contains__(self, name: object) -> bool:
         return name in self._registry
 
+    def copy(self) -> dict[str, T]:
+        """A snapshot as a plain dict (0.3.0 tests saved ``REGISTRY.copy()`` and restored it)."""
+        return dict(self._registry.items())
+
     def __repr__(self) -> str:
-        return f"{self._registry.kind.capitalize()}Registry({dict(self._registry.items())!r})"
+        return f"{self._registry.kind.capitalize()}Registry({self.copy()!r})"
 
 
 @contextmanager
