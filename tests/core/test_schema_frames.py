@@ -20,9 +20,9 @@ from beeflow_websocket.core.payloads import (
     ACTION_NAME_PATTERN,
     UUID_PATTERN,
     CompletionPayload,
-    ErrorPayload,
+    EventFrame,
+    ProblemFrame,
     WebSocketActionPayload,
-    WebSocketEventPayload,
 )
 from beeflow_websocket.testing import WebSocketTestClient
 from tests import schema_oracle as oracle
@@ -34,8 +34,8 @@ EXAMPLES = settings(
 
 MODELS: dict[str, type[BaseModel]] = {
     "action": WebSocketActionPayload,
-    "event": WebSocketEventPayload,
-    "problem": ErrorPayload,
+    "event": EventFrame,
+    "problem": ProblemFrame,
     "completion": CompletionPayload,
 }
 INTEGER_MEMBERS = {"action": (), "event": ("seq",), "problem": ("status",), "completion": ("events",)}

@@ -1,7 +1,7 @@
 """How a Django project gets its generated package imported at start-up.
 
 Inside an installed app as ``<app>/ws`` (what ``init`` and the guide recommend), autodiscovery
-imports it; anywhere else, ``BEEFLOW_WEBSOCKET_MODULES`` names it. Each case starts a real Django
+imports it; anywhere else, ``BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES`` (0.3.0's setting) names it. Each case starts a real Django
 project in a fresh interpreter, so its settings and registries are its own.
 """
 
@@ -83,25 +83,26 @@ def test_a_generated_package_outside_the_installed_apps_is_not_imported_by_itsel
     assert _served_by(project) == "None"
 
 
-def test_beeflow_websocket_modules_imports_a_generated_package_anywhere(tmp_path: Path, generated: Path) -> None:
-    project = _project(tmp_path, generated, "mysite/api", extra='BEEFLOW_WEBSOCKET_MODULES = ["mysite.api"]')
-    assert _served_by(project) == "mysite.api.greet"
-
-
-def test_beeflow_websocket_modules_is_imported_without_autodiscovery(tmp_path: Path, generated: Path) -> None:
-    extra = 'BEEFLOW_WEBSOCKET_AUTODISCOVER = False\nBEEFLOW_WEBSOCKET_MODULES = ["mysite.api"]'
+def test_autodiscover_packages_imports_a_generated_package_anywhere(tmp_path: Path, generated: Path) -> None:
+    extra = 'BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES = ["mysite.api"]'
     project = _project(tmp_path, generated, "mysite/api", extra=extra)
     assert _served_by(project) == "mysite.api.greet"
 
 
+def test_without_autodiscovery_the_packages_setting_imports_nothing(tmp_path: Path, generated: Path) -> None:
+    extra = 'BEEFLOW_WEBSOCKET_AUTODISCOVER = False\nBEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES = ["mysite.api"]'
+    project = _project(tmp_path, generated, "mysite/api", extra=extra)
+    assert _served_by(project) == "None"
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
-    [('"mysite.api"', "a list of module names"), ('["mysite.missing"]', "No module named 'mysite.missing'")],
+    [('"mysite.api"', "must be a list of package names"), ('["mysite.missing"]', "No module named 'mysite.missing'")],
 )
-def test_a_wrong_beeflow_websocket_modules_fails_start_up(
+def test_a_wrong_autodiscover_packages_setting_fails_start_up(
     tmp_path: Path, generated: Path, value: str, message: str
 ) -> None:
-    project = _project(tmp_path, generated, "mysite/api", extra=f"BEEFLOW_WEBSOCKET_MODULES = {value}")
+    project = _project(tmp_path, generated, "mysite/api", extra=f"BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES = {value}")
     env = {**os.environ, "PYTHONPATH": str(project), "DJANGO_SETTINGS_MODULE": "mysite.settings"}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

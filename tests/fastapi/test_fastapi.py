@@ -175,16 +175,18 @@ def test_push_from_async_and_sync_http_views() -> None:
     assert (pushed_ben["recipient_id"], pushed_ben["req_id"], pushed_ben["seq"]) == ("ben", None, 2)
 
 
-def test_handle_requires_configuration() -> None:
+def test_an_unconfigured_app_is_served_with_the_defaults_as_in_030() -> None:
     app = FastAPI()
 
     @app.websocket("/ws/")
     async def endpoint(websocket: WebSocket) -> None:
         await handle_beeflow_websocket(websocket, user_id=1)
 
-    with (
-        TestClient(app) as client,
-        pytest.raises(RuntimeError, match="configure_beeflow_websocket"),
-        client.websocket_connect("/ws/"),
-    ):
-        pass
+    with TestClient(app) as client, client.websocket_connect("/ws/") as websocket:
+        websocket.send_text("not json")
+        problem = websocket.receive_json()
+        frame = {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "health", "payload": {}}
+        websocket.send_json(frame)
+        health = websocket.receive_json()
+    assert (problem["type"], problem["status"]) == ("about:blank", 400)
+    assert health["payload"] == {"status": "ok"}

@@ -15,6 +15,10 @@ The first parameter of ``execute`` decides what the handler receives:
 
 Set ``payload_model`` on the class to choose explicitly. A subclass without ``name=`` inherits
 its base's name and replaces it in the registry: that is how a generated stub gets implemented.
+
+As in 0.3.0, a class with an ``execute`` method and neither ``name=`` nor an inherited name registers
+under ``__plugin_name__`` or else its class name, ``__register__ = False`` keeps a class out of the
+registry, and ``ActionRegistryMeta.REGISTRY`` is the name -> class mapping (a live view).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from .payloads import WebSocketActionPayload
-from .registry import Registry
+from .registry import Registry, RegistryView
 
-__all__ = ["ActionContext", "ActionRegistryMeta", "ActionResult", "UserId"]
+__all__ = ["ActionContext", "ActionPluginProtocol", "ActionRegistryMeta", "ActionResult", "UserId"]
 
 #: A user's primary key: integer, string or UUID.
 UserId = int | str | UUID
@@ -93,10 +97,26 @@ class ActionContext:
         return self._member
 
 
+class ActionPluginProtocol(Protocol):
+    """What an action class provides (0.3.0's name): ``execute(message, context)`` yielding events."""
+
+    def execute(self, message: Any, context: ActionContext) -> ActionResult: ...
+
+
+def _check_action(name: str, cls: type[Any]) -> None:
+    if getattr(cls, "action_name", None) != name:
+        raise ValueError(
+            f"REGISTRY[{name!r}] must be an action class defined with name={name!r} "
+            f"(got {cls!r}, whose name is {getattr(cls, 'action_name', None)!r})"
+        )
+
+
 class ActionRegistryMeta(type):
     """Registers action classes under their wire name (``name=``) when they are defined."""
 
     registry: ClassVar[Registry[type[Any]]] = Registry("action")
+    #: 0.3.0's name -> class dict, as a live view of :attr:`registry`.
+    REGISTRY: ClassVar[RegistryView[type[Any]]] = RegistryView(registry, _check_action)
 
     # Set on every registered action class.
     action_name: str
@@ -113,10 +133,14 @@ class ActionRegistryMeta(type):
         **kwargs: Any,
     ) -> ActionRegistryMeta:
         cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if not namespace.get("__register__", True):
+            return cls
         if name is None:
-            name = getattr(cls, "action_name", None)
+            name = namespace.get("__plugin_name__") or getattr(cls, "action_name", None)
             if name is None:
-                return cls
+                if not callable(namespace.get("execute")):
+                    return cls  # a base or mixin without a handler of its own
+                name = cls_name  # 0.3.0: a class without name= registers under its class name
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{cls_name}: an action name must be a non-blank string")
         execute = getattr(cls, "execute", None)

@@ -22,7 +22,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .action_registry import ActionContext, UserId
-from .frames import FrameRejected, completion_frame, encode_event, event_frame, problem_frame
+from .frames import (
+    EmitStyleEvent,
+    FrameRejected,
+    FrameValidationFailed,
+    completion_frame,
+    encode_emitted,
+    encode_event,
+    event_frame,
+    problem_frame,
+)
 from .hub import Delivery
 from .ids import new_msg_id
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
@@ -209,6 +218,16 @@ class Connection:
     async def _handle(self, frame: str | bytes) -> None:
         try:
             message = self._decoder.decode(frame)
+        except FrameValidationFailed as failed:
+            msg_id = new_msg_id()
+            logger.error(
+                "validating a frame on websocket %s raised; answered 500 as urn:uuid:%s",
+                self.websocket_id,
+                msg_id,
+                exc_info=failed.__cause__,
+            )
+            await self._write_problem(failed.problem, failed.req_id, msg_id=msg_id)
+            return
         except FrameRejected as rejected:
             await self._write_problem(rejected.problem, rejected.req_id)
             return
@@ -253,10 +272,24 @@ class Connection:
         """Route one event of this connection's action; return 1 if this connection received it.
 
         This connection gets its copy straight away (ahead of the completion frame) and at most
-        once, however many of the event's addresses include it; the hub serves everyone else.
+        once, however many of the event's addresses include it; the hub serves everyone else. A
+        ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        tail = encode_event(event)
-        addresses = resolve_addresses(event.recipient, event.recipient_id)
+        try:
+            tail = encode_event(event)
+        except EmitStyleEvent:
+            emitted = await encode_emitted(event)
+            return await self._route(
+                emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id)
+            )
+        explicit = event.req_id
+        return await self._route(
+            tail,
+            req_id if explicit is None else str(explicit),
+            resolve_addresses(event.recipient, event.recipient_id),
+        )
+
+    async def _route(self, tail: str, req_id: str | None, addresses: Any) -> int:
         if not isinstance(addresses, list):
             addresses = await addresses
         mine = 0
@@ -297,9 +330,14 @@ class Connection:
             self._writing = False
 
     async def _write_problem(
-        self, problem: WebSocketProblem, req_id: str | None, *, failed_action: str | None = None
+        self,
+        problem: WebSocketProblem,
+        req_id: str | None,
+        *,
+        failed_action: str | None = None,
+        msg_id: str | None = None,
     ) -> None:
-        msg_id = new_msg_id()
+        msg_id = msg_id or new_msg_id()
         if failed_action is not None:
             logger.exception(
                 "action %r on websocket %s raised; answered 500 as urn:uuid:%s",

@@ -10,15 +10,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
+from typing import cast
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
 from .action_registry import UserId
-from .autodiscover import autodiscover
+from .autodiscover import PLUGIN_MODULES, autodiscover
 from .config import ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
-from .event_registry import WebSocketEvent
-from .frames import ActionDecoder, encode_event
+from .event_registry import EventPluginProtocol, WebSocketEvent
+from .frames import ActionDecoder, EmitStyleEvent, encode_emitted, encode_event
 from .hub import Delivery, Hub, LocalHub
 from .recipient_registry import resolve_addresses
 
@@ -79,7 +80,7 @@ class Dispatcher:
         self.loop = asyncio.get_running_loop()
         await connection.open()
 
-    def push_sync(self, event: WebSocketEvent, *, timeout: float | None = 10.0) -> None:
+    def push_sync(self, event: WebSocketEvent | EventPluginProtocol, *, timeout: float | None = 10.0) -> None:
         """:meth:`push` for synchronous code: a Django or Flask view, a thread, a management command.
 
         Runs on the loop that serves the connections when there is one in another thread, else on a
@@ -98,14 +99,21 @@ class Dispatcher:
         else:
             asyncio.run(self.push(event))
 
-    async def push(self, event: WebSocketEvent) -> None:
+    async def push(self, event: WebSocketEvent | EventPluginProtocol) -> None:
         """Send an event from outside any action: to a websocket, a user, a group or your recipient.
 
-        Its frames carry ``req_id`` null. Connections of other processes are reached when the hub
-        spans processes (Django channel layer, Redis).
+        ``event`` may be a 0.3.0 event (``emit()``). Its frames carry ``req_id`` null. Connections
+        of other processes are reached when the hub spans processes (Django channel layer, Redis).
         """
-        tail = encode_event(event)
-        addresses = resolve_addresses(event.recipient, event.recipient_id)
+        try:
+            tail = encode_event(event)
+        except EmitStyleEvent:
+            emitted = await encode_emitted(event)
+            tail = emitted.tail
+            addresses = resolve_addresses(emitted.recipient, emitted.recipient_id)
+        else:
+            typed = cast(WebSocketEvent, event)
+            addresses = resolve_addresses(typed.recipient, typed.recipient_id)
         if not isinstance(addresses, list):
             addresses = await addresses
         for address in addresses:
@@ -120,10 +128,13 @@ def build_dispatcher(
     allowed_origins: Collection[str] | None,
     hub: Hub | None,
     discover: Iterable[str] = (),
+    discover_modules: Iterable[str] = PLUGIN_MODULES,
+    discover_packages: Iterable[str] = (),
 ) -> Dispatcher:
     """The dispatcher an adapter's ``configure_beeflow_websocket`` sets up, after autodiscovery of
-    the plugin modules of ``discover`` (package names)."""
-    autodiscover(discover)
+    the plugin modules (``discover_modules``) of ``discover`` (package names) and of the packages
+    ``discover_packages`` (0.3.0's ``autodiscover_packages``, which must exist)."""
+    autodiscover(discover, discover_modules, required=discover_packages)
     config = ProtocolConfig(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,

@@ -7,7 +7,15 @@ Declare an event by subclassing :class:`WebSocketEvent` with a wire name and a p
 
 Every event names its ``recipient`` (``websocket``, ``user``, ``group`` or one of your own
 recipient classes) and a ``recipient_id``. The runtime assigns ``msg_id`` and ``seq`` per
-connection, and ``req_id`` on the connection whose action produced the event.
+connection, and ``req_id`` on the connection whose action produced the event (or the ``req_id``
+the handler set on the event, as 0.3.0 sent it).
+
+0.3.0 events work unchanged: a plain class with ``metaclass=EventRegistryMeta`` and
+``async def emit(self) -> WebSocketEventPayload``. The runtime awaits ``emit()`` and delivers the
+envelope it returns to its ``recipient``/``recipient_id``, with the envelope's ``req_id`` (null
+when it has none). As in 0.3.0 such a class registers under ``name=``, ``__plugin_name__`` or its
+class name, unless it sets ``__register__ = False``. ``EventRegistryMeta.REGISTRY`` is the
+name -> class mapping (a live view).
 """
 
 from __future__ import annotations
@@ -16,16 +24,16 @@ import json
 import sys
 import types
 import typing
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 from pydantic._internal._model_construction import ModelMetaclass
 
-from .payloads import Uuid
-from .registry import Registry
+from .payloads import Uuid, WebSocketEventPayload
+from .registry import Registry, RegistryView
 
-__all__ = ["EventRegistryMeta", "RecipientId", "WebSocketEvent"]
+__all__ = ["EventPluginProtocol", "EventRegistryMeta", "RecipientId", "WebSocketEvent"]
 
 
 #: Recipient ids travel as text. Integer ids become text when the event is created; UUID ids
@@ -52,10 +60,18 @@ def _check_object_payload(cls_name: str, annotation: Any) -> None:
         raise TypeError(f"{cls_name}.payload must be a pydantic model or a dict (a JSON object), not {member!r}")
 
 
+class EventPluginProtocol(Protocol):
+    """A 0.3.0 event: ``emit()`` returns the envelope to deliver."""
+
+    async def emit(self) -> WebSocketEventPayload: ...
+
+
 class EventRegistryMeta(ModelMetaclass):
     """Registers event classes declared with ``name=`` under that wire name."""
 
-    registry: ClassVar[Registry[type[WebSocketEvent]]] = Registry("event")
+    registry: ClassVar[Registry[type[Any]]] = Registry("event")
+    #: 0.3.0's name -> class dict, as a live view of :attr:`registry`.
+    REGISTRY: ClassVar[RegistryView[type[Any]]] = RegistryView(registry)
 
     def __new__(
         mcs,
@@ -74,8 +90,10 @@ class EventRegistryMeta(ModelMetaclass):
                 namespace["__pydantic_parent_namespace__"] = dict(frame.f_locals)
             kwargs["__pydantic_reset_parent_namespace__"] = False
         cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if not issubclass(cls, BaseModel):
+            return _register_emit_style(mcs.registry, cls, cls_name, namespace, name, builtin)
         if "payload" in namespace.get("__annotations__", {}):
-            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)  # type: ignore[attr-defined]
+            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)
         if name is not None:
             if not name.strip():
                 raise ValueError(f"{cls_name}: an event name cannot be blank")
@@ -83,6 +101,25 @@ class EventRegistryMeta(ModelMetaclass):
             cls.__beeflow_event_json__ = json.dumps(name)  # type: ignore[attr-defined]
             mcs.registry.register(name, cast("type[WebSocketEvent]", cls), builtin=builtin)
         return cls
+
+
+def _register_emit_style(
+    registry: Registry[type[Any]], cls: type, cls_name: str, namespace: dict[str, Any], name: str | None, builtin: bool
+) -> type:
+    """A 0.3.0 event class: registered under its name (0.3.0's rules), delivered through ``emit()``."""
+    if not namespace.get("__register__", True):
+        return cls
+    if name is None:
+        name = namespace.get("__plugin_name__") or (cls_name if callable(namespace.get("emit")) else None)
+        if name is None:
+            return cls
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"{cls_name}: an event name must be a non-blank string")
+    if not callable(getattr(cls, "emit", None)):
+        raise TypeError(f"{cls_name}: an event class needs an async emit() method or must subclass WebSocketEvent")
+    cls.event_name = name  # type: ignore[attr-defined]
+    registry.register(name, cls, builtin=builtin)
+    return cls
 
 
 class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
@@ -94,11 +131,21 @@ class WebSocketEvent(BaseModel, metaclass=EventRegistryMeta):
 
     recipient: str
     recipient_id: RecipientId
-    #: Kept for 0.3.0 code that sets it; the runtime always sends the action's own ``req_id`` to the
-    #: connection that sent the action, and none to any other connection.
+    #: Unset, the connection that sent the action gets the action's ``req_id``; set (as 0.3.0 code
+    #: does), that connection gets this value instead. Every other connection gets null.
     req_id: Uuid | UUID | None = Field(default=None, exclude=True)
     #: A JSON object: subclasses narrow it to their payload model.
     payload: dict[str, Any] | SerializeAsAny[BaseModel] = Field(default_factory=dict)
+
+    async def emit(self) -> WebSocketEventPayload:
+        """The event as 0.3.0's envelope (what 0.3.0's ``emit()`` returned), for code that calls it."""
+        return WebSocketEventPayload(
+            req_id=self.req_id,
+            event=self.event_name,
+            recipient=self.recipient,
+            recipient_id=str(self.recipient_id),
+            payload=self.__pydantic_serializer__.to_python(self, mode="json")["payload"],
+        )
 
     def frame_body(self) -> str:
         """The JSON members shared by every copy of this event's frame, after ``event``.

@@ -13,18 +13,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, ClassVar, Literal, Union, cast
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, cast
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
 from pydantic_core import ErrorDetails, from_json
 
 from .action_registry import ActionRegistryMeta
-from .payloads import UUID_PATTERN, WebSocketActionPayload
-from .problems import INVALID_MESSAGE, INVALID_PAYLOAD, UNKNOWN_ACTION, WebSocketProblem, problem_type
+from .payloads import UUID_PATTERN, WebSocketActionPayload, WebSocketEventPayload
+from .problems import (
+    INTERNAL_ERROR,
+    INVALID_MESSAGE,
+    INVALID_PAYLOAD,
+    UNKNOWN_ACTION,
+    WebSocketProblem,
+    problem_type,
+)
 
 __all__ = [
     "ActionDecoder",
+    "EmitStyleEvent",
     "FrameRejected",
+    "FrameValidationFailed",
     "completion_frame",
     "event_frame",
     "json_pointer",
@@ -39,6 +48,17 @@ class FrameRejected(Exception):  # noqa: N818 - a verdict on a frame, not a prog
         super().__init__(problem.detail)
         self.problem = problem
         self.req_id = req_id
+
+
+class FrameValidationFailed(FrameRejected):
+    """Validating the frame raised something other than a validation error (a server-side fault).
+
+    ``problem`` is a 500 that says nothing about the cause; the cause is chained for the log.
+    """
+
+
+#: What the client reads when validating its frame failed on the server's side.
+VALIDATION_FAILED_DETAIL = "The server could not validate the message. The incident has been logged."
 
 
 def json_pointer(loc: Iterable[int | str]) -> str:
@@ -93,14 +113,23 @@ class ActionDecoder:
         return self._adapter
 
     def decode(self, frame: str | bytes) -> _Frame:
-        """Validate a frame; raise :class:`FrameRejected` with the problem to answer."""
-        adapter = self._current()
-        if adapter is not None:
-            try:
-                return cast(_Frame, adapter.validate_json(frame))
-            except ValidationError:
-                pass
-        raise self._diagnose(frame)
+        """Validate a frame; raise :class:`FrameRejected` with the problem to answer.
+
+        Any other exception raised while validating (a payload model's validator that fails, a
+        ``RecursionError`` in a recursive model) becomes :class:`FrameValidationFailed`, a 500:
+        no frame ends the connection.
+        """
+        try:
+            adapter = self._current()
+            if adapter is not None:
+                try:
+                    return cast(_Frame, adapter.validate_json(frame))
+                except ValidationError:
+                    pass
+            rejected = self._diagnose(frame)
+        except Exception as error:
+            raise FrameValidationFailed(INTERNAL_ERROR.problem(VALIDATION_FAILED_DETAIL), _req_id_of(frame)) from error
+        raise rejected
 
     def _diagnose(self, frame: str | bytes) -> FrameRejected:
         try:
@@ -139,6 +168,14 @@ class ActionDecoder:
 _UUID_RE = re.compile(UUID_PATTERN.removesuffix("$"))
 
 
+def _req_id_of(frame: str | bytes) -> str | None:
+    try:
+        data = from_json(frame)
+    except Exception:
+        return None
+    return _valid_uuid(data.get("req_id")) if isinstance(data, dict) else None
+
+
 def _valid_uuid(value: object) -> str | None:
     if isinstance(value, str) and len(value) == 36 and _UUID_RE.match(value):
         return value
@@ -154,10 +191,44 @@ def encode_event(event: Any) -> str:
     try:
         name_json: str = type(event).__beeflow_event_json__
     except AttributeError:
+        if callable(getattr(event, "emit", None)):
+            raise EmitStyleEvent(event) from None
         raise TypeError(
-            f"handlers must yield registered events (WebSocketEvent subclasses with name=), got {event!r}"
+            f"handlers must yield registered events (WebSocketEvent subclasses with name=, or 0.3.0 "
+            f"event classes with an async emit()), got {event!r}"
         ) from None
     return f'"event":{name_json},{event.frame_body()}'
+
+
+class EmitStyleEvent(TypeError):  # noqa: N818 - a signal to take the 0.3.0 path
+    """:func:`encode_event` met a 0.3.0 event (``emit()``): deliver it with :func:`encode_emitted`."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__(f"{event!r} is a 0.3.0 event: await its emit()")
+        self.event = event
+
+
+class Emitted(NamedTuple):
+    """A 0.3.0 event after ``await event.emit()``: its frame tail and where it goes."""
+
+    tail: str
+    recipient: str
+    recipient_id: str
+    req_id: str | None
+
+
+_EMITTED_MEMBERS = {"event": True, "recipient": True, "recipient_id": True, "payload": True}
+
+
+async def encode_emitted(event: Any) -> Emitted:
+    """Await a 0.3.0 event's ``emit()`` and encode the envelope it returns, as :func:`encode_event` does."""
+    envelope = await event.emit()
+    if not isinstance(envelope, WebSocketEventPayload):
+        raise TypeError(f"{type(event).__qualname__}.emit() must return a WebSocketEventPayload, got {envelope!r}")
+    body = envelope.model_dump(mode="json", include=_EMITTED_MEMBERS)
+    tail = json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
+    req_id = None if envelope.req_id is None else str(envelope.req_id)
+    return Emitted(tail, envelope.recipient, envelope.recipient_id, req_id)
 
 
 def event_frame(msg_id: str, req_id: str | None, seq: int, tail: str) -> str:

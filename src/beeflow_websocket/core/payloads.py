@@ -1,16 +1,21 @@
 """The frames of the wire protocol as pydantic models.
 
-These models describe and validate frames; they mirror ``schema/frames/*.json`` (a test keeps the
-two in step). The dispatcher validates incoming frames with per-action subclasses of
-:class:`WebSocketActionPayload` and writes outgoing frames directly, so the models below are what
-tests, tools and 0.3.0-style handlers see.
+:class:`WebSocketActionPayload`, :class:`EventFrame`, :class:`ProblemFrame` and
+:class:`CompletionPayload` describe and validate frames; they mirror ``schema/frames/*.json`` (a
+test keeps them in step). The dispatcher validates incoming frames with per-action subclasses of
+:class:`WebSocketActionPayload` and writes outgoing frames directly.
+
+:class:`WebSocketEventPayload`, :class:`ErrorPayload` and :class:`WebSocketRequestIdentifier` keep
+0.3.0's contracts: an event's ``emit()`` builds a :class:`WebSocketEventPayload` without ``msg_id``
+and ``seq`` (the runtime adds them per connection), and an :class:`ErrorPayload` without ``msg_id``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
+from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 __all__ = [
     "ACTION_NAME_PATTERN",
@@ -19,10 +24,13 @@ __all__ = [
     "CompletionPayload",
     "ErrorItem",
     "ErrorPayload",
+    "EventFrame",
     "JsonInt",
+    "ProblemFrame",
     "Uuid",
     "WebSocketActionPayload",
     "WebSocketEventPayload",
+    "WebSocketRequestIdentifier",
 ]
 
 #: Message and request ids: UUIDs in canonical text form (8-4-4-4-12 hex digits, either case).
@@ -62,7 +70,7 @@ class WebSocketActionPayload(BaseModel):
     payload: dict[str, Any]
 
 
-class WebSocketEventPayload(BaseModel):
+class EventFrame(BaseModel):
     """An event frame sent by the server.
 
     ``seq`` counts the events this connection has received (1, 2, 3, ... with no gaps); ``req_id``
@@ -87,7 +95,7 @@ class ErrorItem(BaseModel):
     detail: str
 
 
-class ErrorPayload(BaseModel):
+class ProblemFrame(BaseModel):
     """An RFC 9457 problem frame. It has no ``seq``: problems are not events."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -116,3 +124,81 @@ class CompletionPayload(BaseModel):
     req_id: Uuid
     completed: str
     events: Annotated[JsonInt, Field(ge=0)]
+
+
+def _not_blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+class WebSocketRequestIdentifier(BaseModel):
+    """0.3.0: the ``req_id`` of a raw frame, read before the rest is validated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    req_id: UUID
+
+
+class WebSocketEventPayload(BaseModel):
+    """0.3.0's event envelope: what a 0.3.0 event's ``emit()`` returns.
+
+    ``msg_id`` and ``seq`` are left out by the event and added per connection on delivery;
+    ``req_id`` is the one the event sets (none: the frame carries ``req_id`` null).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    msg_id: UUID | None = None
+    req_id: UUID | None = None
+    seq: int | None = Field(default=None, ge=1)
+    event: str = Field(min_length=1)
+    recipient: str = Field(min_length=1)
+    recipient_id: str = Field(min_length=1)
+    payload: dict[str, object]
+
+    @field_validator("event", "recipient", "recipient_id")
+    @classmethod
+    def _not_blank(cls, value: str) -> str | None:
+        return _not_blank(value)
+
+    def with_dispatch_metadata(self, *, msg_id: UUID, seq: int) -> Self:
+        """The same envelope with the ``msg_id`` and ``seq`` of one delivery."""
+        return self.model_copy(update={"msg_id": msg_id, "seq": seq})
+
+    def to_dict(self) -> dict[str, object]:
+        """The frame as JSON-ready data (members that are None left out, as 0.3.0 did)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ErrorPayload(BaseModel):
+    """0.3.0's RFC 9457 problem body, for code that builds its own problems."""
+
+    model_config = ConfigDict(frozen=True)
+
+    msg_id: UUID | None = None
+    req_id: UUID | None = None
+    type: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    instance: str | None = Field(default=None, min_length=1)
+
+    media_type: ClassVar[str] = "application/problem+json"
+
+    @field_validator("type", "title", "detail", "code", "instance")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        return _not_blank(value)
+
+    def with_message_id(self, msg_id: UUID) -> Self:
+        """The same problem with the server's ``msg_id``."""
+        return self.model_copy(update={"msg_id": msg_id})
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as JSON-ready data (members that are None left out, as 0.3.0 did)."""
+        return self.model_dump(mode="json", exclude_none=True)

@@ -17,16 +17,20 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
+    "DEFAULT_PROBLEM_TYPE",
     "INTERNAL_ERROR",
     "INVALID_MESSAGE",
+    "INVALID_MESSAGE_PROBLEM",
     "INVALID_PAYLOAD",
     "MESSAGE_TOO_LARGE",
     "NOT_IMPLEMENTED",
     "RESERVED_MEMBERS",
     "UNKNOWN_ACTION",
+    "UNKNOWN_ACTION_PROBLEM",
     "ActionNotImplemented",
     "ProblemKind",
     "WebSocketProblem",
+    "build_problem_type",
     "problem_type",
 ]
 
@@ -62,6 +66,18 @@ NOT_IMPLEMENTED = ProblemKind(
     "websocket_action_not_implemented", "not-implemented", 501, "WebSocket action not implemented"
 )
 INTERNAL_ERROR = ProblemKind("internal_websocket_error", "internal-error", 500, "Internal server error")
+
+
+#: 0.3.0's names: the ``type`` slugs of two problems, and the ``type`` without a base URL.
+INVALID_MESSAGE_PROBLEM = INVALID_MESSAGE.slug
+UNKNOWN_ACTION_PROBLEM = UNKNOWN_ACTION.slug
+DEFAULT_PROBLEM_TYPE = "about:blank"
+
+
+def build_problem_type(problem_type_base_url: str | None, problem_slug: str) -> str:
+    """0.3.0's spelling of :func:`problem_type`: ``<base URL>/<slug>``, or ``about:blank`` without a base."""
+    base = (problem_type_base_url or "").strip()
+    return problem_type(problem_slug.lstrip("/"), base or None)
 
 
 #: Members an extension may not set: the problem's own, and those that mark other frame kinds.

@@ -2,7 +2,8 @@
 
 An event's ``recipient`` names a recipient class and its ``recipient_id`` is handed to that class's
 ``resolve``, which returns where to deliver: websocket ids (plain strings, as in 0.3.0) or
-:class:`Address` values for a user's connections or a group. ``resolve`` may be a coroutine.
+:class:`Address` values for a user's connections or a group. ``resolve`` may be a coroutine
+(0.3.0's ``async def resolve(self, recipient_id) -> tuple[str, ...]``).
 
 Built in: ``websocket`` (one connection), ``user`` (every connection of a user id) and ``group``
 (every connection that joined a group). Applications may replace them or add their own::
@@ -15,16 +16,19 @@ Built in: ``websocket`` (one connection), ``user`` (every connection of a user i
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
-from .registry import Registry
+from .registry import Registry, RegistryView
 
 __all__ = [
+    "WEBSOCKET_RECIPIENT",
     "Address",
     "AddressKind",
     "GroupRecipient",
     "Recipient",
+    "RecipientMapDoesNotExist",
+    "RecipientPluginProtocol",
     "RecipientRegistryMeta",
     "UserRecipient",
     "WebSocketRecipient",
@@ -32,6 +36,9 @@ __all__ = [
 ]
 
 AddressKind = Literal["websocket", "user", "group"]
+
+#: The name of the built-in recipient that addresses one connection.
+WEBSOCKET_RECIPIENT = "websocket"
 
 
 class Address(NamedTuple):
@@ -57,11 +64,34 @@ class Recipient(Protocol):
     def resolve(self, recipient_id: str) -> Iterable[str | Address] | Awaitable[Iterable[str | Address]]: ...
 
 
+class RecipientPluginProtocol(Protocol):
+    """A 0.3.0 recipient: ``resolve`` returns the websocket ids an event goes to."""
+
+    async def resolve(self, recipient_id: str) -> tuple[str, ...]: ...
+
+
+class RecipientMapDoesNotExist(LookupError):  # noqa: N818 - 0.3.0's name
+    """No recipient class is registered under an event's ``recipient``."""
+
+
+#: Turns a recipient id into hub addresses: a list, or an awaitable of one when ``resolve`` is async.
+Route = Callable[[str], list[Address] | Awaitable[list[Address]]]
+
+
 class RecipientRegistryMeta(type):
-    """Registers recipient classes declared with ``name=``; one instance serves every event."""
+    """Registers recipient classes declared with ``name=``; one instance serves every event.
+
+    As in 0.3.0, a class with a ``resolve`` method and no ``name=`` registers under
+    ``__plugin_name__`` or its class name, and ``__register__ = False`` keeps it out.
+    ``RecipientRegistryMeta.REGISTRY`` is the name -> class mapping (a live view).
+    """
 
     registry: ClassVar[Registry[type[Any]]] = Registry("recipient")
+    #: 0.3.0's name -> class dict, as a live view of :attr:`registry`.
+    REGISTRY: ClassVar[RegistryView[type[Any]]] = RegistryView(registry)
     _instances: ClassVar[dict[type[Any], Any]] = {}
+    _routes: ClassVar[dict[str, Route]] = {}
+    _routes_version: ClassVar[int] = -1
 
     recipient_name: str
 
@@ -75,7 +105,13 @@ class RecipientRegistryMeta(type):
         **kwargs: Any,
     ) -> RecipientRegistryMeta:
         cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        if not namespace.get("__register__", True):
+            return cls
+        if name is None:
+            name = namespace.get("__plugin_name__") or (cls_name if callable(namespace.get("resolve")) else None)
         if name is not None:
+            if not isinstance(name, str) or not name.strip():
+                raise TypeError(f"{cls_name}: a recipient name must be a non-blank string")
             if not callable(getattr(cls, "resolve", None)):
                 raise TypeError(f"{cls_name}: a recipient class needs a resolve(recipient_id) method")
             cls.recipient_name = name
@@ -93,35 +129,62 @@ class RecipientRegistryMeta(type):
             instance = cls._instances[recipient] = recipient()
         return instance  # type: ignore[no-any-return]
 
+    @classmethod
+    def route(cls, name: str) -> Route:
+        """How to turn a ``name`` recipient id into addresses (cached until the registry changes)."""
+        if cls._routes_version != cls.registry.version:
+            cls._routes.clear()
+            cls._routes_version = cls.registry.version
+        route = cls._routes.get(name)
+        if route is None:
+            resolver = cls.resolver(name)
+            if resolver is None:
+                raise RecipientMapDoesNotExist(f"no recipient class is registered as {name!r}")
+            # The built-ins address the hub directly; a subclass that overrides resolve() does not.
+            direct = type(resolver).__dict__.get("addresses")
+            route = cls._routes[name] = direct.__get__(resolver) if direct is not None else _resolving(resolver)
+        return route
+
+
+def _resolving(resolver: Recipient) -> Route:
+    def route(recipient_id: str) -> list[Address] | Awaitable[list[Address]]:
+        targets: Any = resolver.resolve(recipient_id)
+        if type(targets) is not tuple and inspect.isawaitable(targets):
+            return _addresses_later(targets)
+        return _addresses(targets)
+
+    return route
+
 
 def resolve_addresses(recipient: str, recipient_id: object) -> list[Address] | Awaitable[list[Address]]:
     """Where an event for ``recipient``/``recipient_id`` goes, as hub addresses.
 
     Returns the list directly when the resolver is synchronous (no coroutine on the hot path), or an
-    awaitable of it when the resolver is a coroutine.
+    awaitable of it when the resolver is a coroutine. Raises :class:`RecipientMapDoesNotExist`
+    (a ``LookupError``) for an unknown recipient.
     """
-    resolver = RecipientRegistryMeta.resolver(recipient)
-    if resolver is None:
-        raise LookupError(f"no recipient class is registered as {recipient!r}")
-    targets: Any = resolver.resolve(recipient_id if type(recipient_id) is str else str(recipient_id))
-    if type(targets) is not tuple and inspect.isawaitable(targets):
-        return _addresses_later(targets)
-    return _addresses(targets)
+    return RecipientRegistryMeta.route(recipient)(recipient_id if type(recipient_id) is str else str(recipient_id))
 
 
 def _addresses(targets: Iterable[str | Address]) -> list[Address]:
-    return [target if isinstance(target, Address) else Address("websocket", target) for target in targets]
+    if isinstance(targets, str):
+        raise TypeError(f"resolve() must return websocket ids or addresses, not the string {targets!r}")
+    return [target if isinstance(target, Address) else Address("websocket", str(target)) for target in targets]
 
 
 async def _addresses_later(targets: Awaitable[Iterable[str | Address]]) -> list[Address]:
     return _addresses(await targets)
 
 
-class WebSocketRecipient(metaclass=RecipientRegistryMeta, name="websocket", builtin=True):
+class WebSocketRecipient(metaclass=RecipientRegistryMeta, name=WEBSOCKET_RECIPIENT, builtin=True):
     """One connection: ``recipient_id`` is its websocket id."""
 
-    def resolve(self, recipient_id: str) -> Iterable[str | Address]:
-        return (Address("websocket", recipient_id),)
+    async def resolve(self, recipient_id: str) -> tuple[str, ...]:
+        """0.3.0's contract: the websocket ids to deliver to (this one)."""
+        return (recipient_id,)
+
+    def addresses(self, recipient_id: str) -> list[Address]:
+        return [Address("websocket", recipient_id)]
 
 
 class UserRecipient(metaclass=RecipientRegistryMeta, name="user", builtin=True):
@@ -130,9 +193,15 @@ class UserRecipient(metaclass=RecipientRegistryMeta, name="user", builtin=True):
     def resolve(self, recipient_id: str) -> Iterable[str | Address]:
         return (Address("user", recipient_id),)
 
+    def addresses(self, recipient_id: str) -> list[Address]:
+        return [Address("user", recipient_id)]
+
 
 class GroupRecipient(metaclass=RecipientRegistryMeta, name="group", builtin=True):
     """Every connection that joined a group: ``recipient_id`` is the group name."""
 
     def resolve(self, recipient_id: str) -> Iterable[str | Address]:
         return (Address("group", recipient_id),)
+
+    def addresses(self, recipient_id: str) -> list[Address]:
+        return [Address("group", recipient_id)]

@@ -2,16 +2,20 @@
 
 Registration happens when a class is defined. Taking a name that another class holds is an error
 naming both classes, with two exceptions: a subclass may replace its own base (that is how a user
-implements a generated stub), and any class may replace a built-in (the README's ``health`` action
-replaces the bundled one). Tests isolate registrations with :meth:`Registry.isolated`.
+implements a generated stub), and an application class always wins over a built-in, whichever is
+defined first (the README's ``health`` action replaces the bundled one even when it is defined
+before the runtime imports its built-ins). Tests isolate registrations with :meth:`Registry.isolated`.
+
+``ActionRegistryMeta.REGISTRY`` and its event and recipient twins (0.3.0's name -> class dicts) are
+:class:`RegistryView` objects: live mappings over these registries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 
-__all__ = ["DuplicateRegistrationError", "Registry", "isolated_registries"]
+__all__ = ["DuplicateRegistrationError", "Registry", "RegistryView", "isolated_registries"]
 
 
 class DuplicateRegistrationError(TypeError):
@@ -28,27 +32,33 @@ class Registry[T: type]:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._classes: dict[str, T] = {}
-        self._builtins: set[str] = set()
+        #: Every built-in by name, including those an application class keeps out of ``_classes``.
+        self._builtins: dict[str, T] = {}
         self.version = 0
 
     def register(self, name: str, cls: T, *, builtin: bool = False) -> None:
         current = self._classes.get(name)
-        if current is not None and not self._may_replace(name, current, cls):
+        if builtin:
+            self._builtins[name] = cls
+            if current is not None and not self._holds_builtin(name, current):
+                # The application defined this name before the runtime imported its built-ins: keep it.
+                return
+        elif current is not None and not self._may_replace(name, current, cls):
             raise DuplicateRegistrationError(
                 f"{self.kind} name {name!r} is already registered by {_qualname(current)}; "
                 f"{_qualname(cls)} cannot take it. Rename one of them, or subclass "
                 f"{current.__qualname__} to replace it."
             )
         self._classes[name] = cls
-        if builtin:
-            self._builtins.add(name)
-        else:
-            self._builtins.discard(name)
         self.version += 1
+
+    def _holds_builtin(self, name: str, current: type) -> bool:
+        builtin = self._builtins.get(name)
+        return builtin is not None and (current is builtin or _qualname(current) == _qualname(builtin))
 
     def _may_replace(self, name: str, current: type, new: type) -> bool:
         return (
-            name in self._builtins
+            self._holds_builtin(name, current)
             or issubclass(new, current)
             # The same class defined again: a module reloaded or imported under a second name.
             or _qualname(current) == _qualname(new)
@@ -73,11 +83,16 @@ class Registry[T: type]:
         return sorted(self._classes.items())
 
     def is_builtin(self, name: str) -> bool:
-        return name in self._builtins
+        current = self._classes.get(name)
+        return current is not None and self._holds_builtin(name, current)
 
     def unregister(self, name: str) -> None:
         self._classes.pop(name, None)
-        self._builtins.discard(name)
+        self.version += 1
+
+    def replace(self, name: str, cls: T) -> None:
+        """Register ``cls`` under ``name`` whatever holds it now (an explicit assignment)."""
+        self._classes[name] = cls
         self.version += 1
 
     @contextmanager
@@ -87,15 +102,56 @@ class Registry[T: type]:
         The block starts from the current registrations, or from the built-ins alone with
         ``builtins_only=True``.
         """
-        saved = (dict(self._classes), set(self._builtins))
+        saved = (dict(self._classes), dict(self._builtins))
         if builtins_only:
-            self._classes = {name: cls for name, cls in self._classes.items() if name in self._builtins}
+            self._classes = dict(self._builtins)
         self.version += 1
         try:
             yield self
         finally:
             self._classes, self._builtins = saved
             self.version += 1
+
+
+class RegistryView[T: type](MutableMapping[str, T]):
+    """0.3.0's ``REGISTRY`` dict: a live name -> class mapping over a :class:`Registry`.
+
+    Reading follows every registration. Assigning registers a class under a name (replacing what
+    held it, as assigning to 0.3.0's dict did) after ``check`` accepts it; deleting unregisters.
+    """
+
+    def __init__(self, registry: Registry[T], check: Callable[[str, T], None] | None = None) -> None:
+        self._registry = registry
+        self._check = check
+
+    def __getitem__(self, name: str) -> T:
+        return self._registry[name]
+
+    def __setitem__(self, name: str, cls: T) -> None:
+        if self._check is not None:
+            self._check(name, cls)
+        self._registry.replace(name, cls)
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._registry:
+            raise KeyError(name)
+        self._registry.unregister(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registry)
+
+    def __len__(self) -> int:
+        return len(self._registry)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._registry
+
+    def copy(self) -> dict[str, T]:
+        """A snapshot as a plain dict (0.3.0 tests saved ``REGISTRY.copy()`` and restored it)."""
+        return dict(self._registry.items())
+
+    def __repr__(self) -> str:
+        return f"{self._registry.kind.capitalize()}Registry({self.copy()!r})"
 
 
 @contextmanager

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
-from django.apps import AppConfig, apps
-from django.conf import settings
+from django.apps import AppConfig
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
 
-from beeflow_websocket.core.autodiscover import autodiscover
-
-__all__ = ["BeeflowWebSocketConfig"]
+__all__ = ["BeeflowWebSocketConfig", "BeeflowWebsocketDjangoConfig"]
 
 
 class BeeflowWebSocketConfig(AppConfig):
@@ -19,10 +13,9 @@ class BeeflowWebSocketConfig(AppConfig):
 
     ``actions``, ``events``, ``recipients``, ``ws.actions``, ``ws.events`` and ``ws.recipients``
     are imported when they exist; an error inside one fails start-up. Set
-    ``BEEFLOW_WEBSOCKET_AUTODISCOVER = False`` to import them yourself.
-
-    ``BEEFLOW_WEBSOCKET_MODULES`` lists more modules to import, with or without autodiscovery:
-    a generated package outside the installed apps (``["mysite.api"]``), for example.
+    ``BEEFLOW_WEBSOCKET_AUTODISCOVER = False`` to import them yourself; 0.3.0's
+    ``BEEFLOW_WEBSOCKET_AUTODISCOVER_MODULES`` and ``..._PACKAGES`` are honoured
+    (see :mod:`beeflow_websocket.django.autodiscover`).
     """
 
     name = "beeflow_websocket.django"
@@ -30,23 +23,14 @@ class BeeflowWebSocketConfig(AppConfig):
     verbose_name = "Beeflow WebSocket"
 
     def ready(self) -> None:
+        from .autodiscover import autodiscover_websocket_plugins
         from .checks import check_redis_socket_timeout
 
         checks.register(check_redis_socket_timeout)
-        if getattr(settings, "BEEFLOW_WEBSOCKET_AUTODISCOVER", True):
-            autodiscover(app_config.name for app_config in apps.get_app_configs())
-        for module in _modules():
-            importlib.import_module(module)
+        autodiscover_websocket_plugins()
 
 
-def _modules() -> list[str]:
-    modules = getattr(settings, "BEEFLOW_WEBSOCKET_MODULES", ())
-    if (
-        isinstance(modules, str)
-        or not isinstance(modules, list | tuple)
-        or not all(isinstance(module, str) for module in modules)
-    ):
-        raise ImproperlyConfigured(
-            f"BEEFLOW_WEBSOCKET_MODULES must be a list of module names, such as ['mysite.api'], not {modules!r}"
-        )
-    return list(modules)
+class BeeflowWebsocketDjangoConfig(BeeflowWebSocketConfig):
+    """0.3.0's name, for ``INSTALLED_APPS`` entries that spell out the config class."""
+
+    default = False  # the app's default config stays BeeflowWebSocketConfig

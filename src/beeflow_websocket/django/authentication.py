@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 
-from beeflow_websocket.core.handshake import TokenResolver, negotiate, resolve_token
+from beeflow_websocket.core.handshake import ACCESS_TOKEN, TokenResolver, negotiate, resolve_token
 
-__all__ = ["AccessTokenAuthMiddleware"]
+__all__ = [
+    "AUTHENTICATION_SUBPROTOCOL",
+    "ASGIApplication",
+    "ASGIReceive",
+    "ASGIScope",
+    "ASGISend",
+    "AccessTokenAuthMiddleware",
+    "TokenUserResolver",
+    "access_token_from_subprotocols",
+    "selected_authentication_subprotocol",
+]
+
+#: The subprotocol a client offers before its token: ``["access-token", token]``.
+AUTHENTICATION_SUBPROTOCOL = ACCESS_TOKEN
+
+ASGIScope = dict[str, Any]
+ASGIReceive = Callable[[], Awaitable[dict[str, Any]]]
+ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApplication = Callable[[ASGIScope, ASGIReceive, ASGISend], Awaitable[None]]
+#: token -> user (``is_authenticated``, ``id``) or ``None``; sync or async.
+TokenUserResolver = TokenResolver
+
+
+def _offered(scope: Mapping[str, object]) -> list[str]:
+    offered = scope.get("subprotocols") or ()
+    if isinstance(offered, str) or not isinstance(offered, list | tuple):
+        return []
+    return [item for item in offered if isinstance(item, str)]
+
+
+def access_token_from_subprotocols(scope: Mapping[str, object]) -> str:
+    """The token offered after ``access-token`` in the handshake, or ``""``."""
+    return negotiate(_offered(scope)).token or ""
+
+
+def selected_authentication_subprotocol(scope: Mapping[str, object]) -> str | None:
+    """``"access-token"`` when the client offered it (never the token itself), else ``None``."""
+    return AUTHENTICATION_SUBPROTOCOL if AUTHENTICATION_SUBPROTOCOL in _offered(scope) else None
 
 
 class AccessTokenAuthMiddleware(BaseMiddleware):
@@ -23,7 +61,7 @@ class AccessTokenAuthMiddleware(BaseMiddleware):
     The token is never selected as the subprotocol.
     """
 
-    def __init__(self, inner: Any, *, user_resolver: TokenResolver) -> None:
+    def __init__(self, inner: Any, user_resolver: TokenResolver) -> None:
         super().__init__(inner)
         self.user_resolver = user_resolver
 

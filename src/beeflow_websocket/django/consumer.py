@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID, uuid4
 
 from asgiref.typing import WebSocketReceiveEvent
 from channels.consumer import get_handler_name
@@ -14,11 +16,38 @@ from beeflow_websocket.core.action_registry import UserId
 from beeflow_websocket.core.connection import Connection
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
+from beeflow_websocket.core.hub import Delivery
+from beeflow_websocket.core.recipient_registry import Address
 
 from .conf import get_dispatcher
 from .hub import ChannelLayerHub, delivery_from_message
 
-__all__ = ["WebSocketConsumer"]
+__all__ = [
+    "INVALID_MESSAGE_DETAIL",
+    "PROBLEM_TYPE_BASE_URL_SETTING",
+    "AuthenticatedWebSocketUserProtocol",
+    "WebSocketConsumer",
+    "create_websocket_message_id",
+]
+
+#: The ``detail`` of the problem answering a frame that is not an action frame.
+INVALID_MESSAGE_DETAIL = "The frame is not a valid action frame."
+#: The setting naming the base of problem ``type`` URIs.
+PROBLEM_TYPE_BASE_URL_SETTING = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
+
+
+@runtime_checkable
+class AuthenticatedWebSocketUserProtocol(Protocol):
+    """What the consumer needs of ``scope["user"]``: ``is_authenticated`` and ``id``."""
+
+    id: Any
+    is_authenticated: bool
+
+
+def create_websocket_message_id() -> UUID:
+    """A fresh server message id."""
+    return uuid4()
+
 
 logger = logging.getLogger("beeflow_websocket")
 
@@ -85,7 +114,13 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             return
         handshake = negotiate(tuple(self.scope.get("subprotocols") or ()))
         connection = dispatcher.connection(
-            send=self._send_frame, close=self._close, user_id=self.get_user_id(user), completion=handshake.completion
+            send=self._send_frame,
+            close=self._close,
+            user_id=self.get_user_id(user),
+            # As in 0.3.0 the websocket id is the consumer's channel name, so code that sends to it
+            # through the channel layer (``beeflow.websocket.event``) still reaches this connection.
+            websocket_id=self.channel_name if self.channel_layer is not None else None,
+            completion=handshake.completion,
         )
         self.connection = connection
         hub = dispatcher.hub
@@ -121,6 +156,20 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             return
         try:
             await connection.deliver(delivery_from_message(message))
+        except Exception:
+            logger.warning("could not deliver an event to websocket %s", connection.websocket_id, exc_info=True)
+
+    async def beeflow_websocket_event(self, message: dict[str, Any]) -> None:
+        """0.3.0's channel-layer message: ``{"type": "beeflow.websocket.event", "payload": <event frame>}``.
+
+        The event goes out with this connection's own ``msg_id`` and ``seq`` (and ``req_id`` null),
+        like any delivery from elsewhere.
+        """
+        connection = self.connection
+        if connection is None or connection.closed:
+            return
+        try:
+            await connection.deliver(Delivery(Address.websocket(connection.websocket_id), _tail_of(message["payload"])))
         except Exception:
             logger.warning("could not deliver an event to websocket %s", connection.websocket_id, exc_info=True)
 
@@ -170,6 +219,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
                 await connection.shutdown()
             except Exception:
                 logger.warning("websocket %s: shutdown failed", connection.websocket_id, exc_info=True)
+
+
+def _tail_of(frame: dict[str, Any]) -> str:
+    body = {member: frame[member] for member in ("event", "recipient", "recipient_id", "payload")}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
 
 
 def _daphne_close(send: Any, code: int, reason: str) -> bool:

@@ -12,5 +12,14 @@
 
 from .adapter import configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
 from .auth import AccessTokenAuth
+from .emitters import FastAPIWebSocketEventEmitter
+from .endpoint import BeeflowWebSocketEndpoint
 
-__all__ = ["AccessTokenAuth", "configure_beeflow_websocket", "get_dispatcher", "handle_beeflow_websocket"]
+__all__ = [
+    "AccessTokenAuth",
+    "BeeflowWebSocketEndpoint",
+    "FastAPIWebSocketEventEmitter",
+    "configure_beeflow_websocket",
+    "get_dispatcher",
+    "handle_beeflow_websocket",
+]

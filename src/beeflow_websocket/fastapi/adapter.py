@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketState
 
 from beeflow_websocket.core.action_registry import UserId
-from beeflow_websocket.core.autodiscover import caller_packages
+from beeflow_websocket.core.autodiscover import (
+    DEFAULT_AUTODISCOVER_MODULES,
+    caller_packages,
+    normalize_autodiscover_packages,
+)
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
 from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
@@ -18,6 +22,11 @@ from beeflow_websocket.core.hub import Hub
 __all__ = ["configure_beeflow_websocket", "get_dispatcher", "handle_beeflow_websocket"]
 
 _STATE = "beeflow_websocket"
+#: Where ``configure_beeflow_websocket`` records its settings on ``app.state`` (0.3.0's names).
+PROBLEM_TYPE_BASE_URL_STATE_KEY = "beeflow_websocket_problem_type_base_url"
+AUTODISCOVER_STATE_KEY = "beeflow_websocket_autodiscover"
+AUTODISCOVER_MODULES_STATE_KEY = "beeflow_websocket_autodiscover_modules"
+AUTODISCOVER_PACKAGES_STATE_KEY = "beeflow_websocket_autodiscover_packages"
 #: Close code used to refuse a handshake; before ``accept`` the server turns it into HTTP 403.
 _POLICY_VIOLATION = 1008
 
@@ -27,6 +36,8 @@ def configure_beeflow_websocket(
     *,
     problem_type_base_url: str | None = None,
     autodiscover: bool = True,
+    autodiscover_modules: Iterable[str] | str | None = DEFAULT_AUTODISCOVER_MODULES,
+    autodiscover_packages: Iterable[str] | str | None = None,
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     max_in_flight: int = 1,
     allowed_origins: Collection[str] | None = None,
@@ -34,9 +45,15 @@ def configure_beeflow_websocket(
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
-    With ``autodiscover`` the plugin modules of the calling module's package and its parents are
-    imported. ``hub`` replaces the in-process hub (for example with a Redis hub shared by workers).
+    With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
+    package and its parents are imported, then the packages ``autodiscover_packages`` with every
+    module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
+    hub shared by workers).
     """
+    if not isinstance(autodiscover, bool):
+        raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
+    modules = normalize_autodiscover_packages(autodiscover_modules, setting_name="autodiscover_modules")
+    packages = normalize_autodiscover_packages(autodiscover_packages, setting_name="autodiscover_packages")
     dispatcher = build_dispatcher(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,
@@ -44,9 +61,25 @@ def configure_beeflow_websocket(
         allowed_origins=allowed_origins,
         hub=hub,
         discover=caller_packages() if autodiscover else (),
+        discover_modules=modules,
+        discover_packages=packages if autodiscover else (),
     )
     setattr(app.state, _STATE, dispatcher)
+    setattr(app.state, PROBLEM_TYPE_BASE_URL_STATE_KEY, problem_type_base_url)
+    setattr(app.state, AUTODISCOVER_STATE_KEY, autodiscover)
+    setattr(app.state, AUTODISCOVER_MODULES_STATE_KEY, modules)
+    setattr(app.state, AUTODISCOVER_PACKAGES_STATE_KEY, packages)
     return dispatcher
+
+
+def _defaults() -> Dispatcher:
+    return build_dispatcher(
+        problem_type_base_url=None,
+        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        max_in_flight=1,
+        allowed_origins=None,
+        hub=None,
+    )
 
 
 def get_dispatcher(app: ASGIApp | Any) -> Dispatcher:
@@ -61,8 +94,15 @@ def get_dispatcher(app: ASGIApp | Any) -> Dispatcher:
 async def handle_beeflow_websocket(
     websocket: WebSocket, user_id: UserId | None, *, websocket_id: str | None = None
 ) -> None:
-    """Serve one WebSocket until it closes: accept it, then pass every frame to the core."""
-    dispatcher = get_dispatcher(websocket.app)
+    """Serve one WebSocket until it closes: accept it, then pass every frame to the core.
+
+    An app that never called :func:`configure_beeflow_websocket` is served with the defaults and
+    no autodiscovery, as in 0.3.0.
+    """
+    app = websocket.app
+    if getattr(app.state, _STATE, None) is None:
+        setattr(app.state, _STATE, _defaults())
+    dispatcher = get_dispatcher(app)
     if websocket.client_state == WebSocketState.CONNECTING:
         if not origin_allowed(websocket.headers.get("origin"), dispatcher.config.allowed_origins):
             await websocket.close(code=_POLICY_VIOLATION)

@@ -16,12 +16,16 @@ is ``flask.g.beeflow_user_id``. Push events from views or threads with
 """
 
 from .adapter import DEFAULT_PING_INTERVAL, configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
+from .emitters import FlaskWebSocketEventEmitter
+from .endpoint import BeeflowWebSocketEndpoint
 from .handshake import USER_ID
 from .sender import SyncWebSocket
 
 __all__ = [
     "DEFAULT_PING_INTERVAL",
     "USER_ID",
+    "BeeflowWebSocketEndpoint",
+    "FlaskWebSocketEventEmitter",
     "SyncWebSocket",
     "configure_beeflow_websocket",
     "get_dispatcher",

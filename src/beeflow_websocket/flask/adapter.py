@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from flask import Flask, current_app
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.action_registry import UserId
-from beeflow_websocket.core.autodiscover import caller_packages
+from beeflow_websocket.core.autodiscover import (
+    DEFAULT_AUTODISCOVER_MODULES,
+    caller_packages,
+    normalize_autodiscover_packages,
+    package_and_parents,
+)
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
 from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
 from beeflow_websocket.core.handshake import TokenResolver, negotiate
@@ -44,6 +49,12 @@ __all__ = [
 #: next call raises, so such a thread ends within this many seconds instead of never.
 RECEIVE_TIMEOUT = 5.0
 
+#: Where ``configure_beeflow_websocket`` records its settings in ``app.config`` (0.3.0's names).
+PROBLEM_TYPE_BASE_URL_CONFIG_KEY = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
+AUTODISCOVER_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER"
+AUTODISCOVER_MODULES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_MODULES"
+AUTODISCOVER_PACKAGES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES"
+
 #: Seconds between pings (simple-websocket closes a connection whose pong does not come back in time).
 DEFAULT_PING_INTERVAL = 25.0
 
@@ -64,6 +75,8 @@ def configure_beeflow_websocket(
     *,
     problem_type_base_url: str | None = None,
     autodiscover: bool = True,
+    autodiscover_modules: Iterable[str] | str | None = DEFAULT_AUTODISCOVER_MODULES,
+    autodiscover_packages: Iterable[str] | str | None = None,
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     max_in_flight: int = 1,
     allowed_origins: Collection[str] | None = None,
@@ -73,21 +86,32 @@ def configure_beeflow_websocket(
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
-    With ``autodiscover`` the plugin modules of the calling module's package and its parents are
-    imported. ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
+    With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
+    package and its parents are imported, then the packages ``autodiscover_packages`` with every
+    module under them (as in 0.3.0). ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
     off. ``hub`` replaces the in-process hub. Sets ``app.config["SOCK_SERVER_OPTIONS"]`` keys
     ``subprotocols``, ``max_message_size`` and ``ping_interval``, keeping any other keys.
     """
+    if not isinstance(autodiscover, bool):
+        raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
+    modules = normalize_autodiscover_packages(autodiscover_modules, setting_name="autodiscover_modules")
+    packages = normalize_autodiscover_packages(autodiscover_packages, setting_name="autodiscover_packages")
     dispatcher = build_dispatcher(
         problem_type_base_url=problem_type_base_url,
         max_message_size=max_message_size,
         max_in_flight=max_in_flight,
         allowed_origins=allowed_origins,
         hub=hub,
-        discover=caller_packages() if autodiscover else (),
+        discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
+        discover_modules=modules,
+        discover_packages=packages if autodiscover else (),
     )
+    app.config[PROBLEM_TYPE_BASE_URL_CONFIG_KEY] = problem_type_base_url
+    app.config[AUTODISCOVER_CONFIG_KEY] = autodiscover
+    app.config[AUTODISCOVER_MODULES_CONFIG_KEY] = modules
+    app.config[AUTODISCOVER_PACKAGES_CONFIG_KEY] = packages
     track(dispatcher)
     options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
     fallback = options.get("subprotocols") or ()
@@ -107,6 +131,21 @@ def configure_beeflow_websocket(
     return dispatcher
 
 
+def _defaults() -> Dispatcher:
+    return build_dispatcher(
+        problem_type_base_url=None,
+        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+        max_in_flight=1,
+        allowed_origins=None,
+        hub=None,
+    )
+
+
+def _discovered_packages(app: Flask, callers: list[str]) -> list[str]:
+    # As in 0.3.0: the app's import name and its parents, then the caller's package and its parents.
+    return [*package_and_parents(app.import_name), *callers] if app.import_name != "__main__" else callers
+
+
 def get_dispatcher(app: Flask | Any) -> Dispatcher:
     """The dispatcher of a configured app: ``get_dispatcher(app).push_sync(event)`` from any thread."""
     state: State | None = getattr(app, "extensions", {}).get(EXTENSION)
@@ -124,7 +163,11 @@ def handle_beeflow_websocket(
     Blocks the request thread, as flask-sock routes do. Completion frames are on when the
     handshake selected ``beeflow.v1``.
     """
-    dispatcher = get_dispatcher(current_app)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if EXTENSION not in app.extensions:
+        # Never configured: serve with the defaults and no autodiscovery, as 0.3.0 did.
+        app.extensions[EXTENSION] = State(_defaults(), None)
+    dispatcher = get_dispatcher(app)
     loop = track(dispatcher)
     websocket_id = websocket_id or str(uuid.uuid4())
     completion = negotiate([websocket.subprotocol or ""]).completion

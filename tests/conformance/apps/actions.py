@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
 from beeflow_websocket.core.payloads import WebSocketActionPayload
@@ -105,4 +105,30 @@ class Who(metaclass=ActionRegistryMeta, name="whoami"):
             recipient="websocket",
             recipient_id=context.websocket_id,
             payload={"user_id": str(context.user_id), "websocket_id": context.websocket_id},
+        )
+
+
+class FaultyPayload(BaseModel):
+    """A payload model whose own validator fails on the server's side (not a ValidationError)."""
+
+    fault: str
+
+    @field_validator("fault")
+    @classmethod
+    def _misbehave(cls, value: str) -> str:
+        if value == "attribute":
+            return value.no_such_attribute  # type: ignore[attr-defined, no-any-return]
+        if value == "recursion":
+            return cls._misbehave(value)
+        if value == "secret":
+            raise RuntimeError("secret database password hunter2")
+        return value
+
+
+class Validate(metaclass=ActionRegistryMeta, name="validate.faulty"):
+    """Answers ``fault: "none"``; other values make validation itself fail (500, connection open)."""
+
+    async def execute(self, payload: FaultyPayload, context: ActionContext) -> AsyncIterator[Echoed]:
+        yield Echoed(
+            recipient="websocket", recipient_id=context.websocket_id, payload=EchoedPayload(text=payload.fault)
         )

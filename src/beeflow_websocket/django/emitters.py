@@ -1,0 +1,60 @@
+"""0.3.0's ``WebSocketEventEmitter``: delivers an event through the channel layer, from anywhere.
+
+The consumers of every process that share the layer receive it, each with its own ``msg_id`` and
+``seq`` (so ``message_id_factory`` and ``sequence_provider`` are kept for 0.3.0 callers but not
+used). New code pushes with ``get_dispatcher().push(event)`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+from uuid import UUID
+
+from beeflow_websocket.core.event_registry import WebSocketEvent
+from beeflow_websocket.core.frames import EmitStyleEvent, encode_emitted, encode_event
+from beeflow_websocket.core.hub import Delivery
+from beeflow_websocket.core.recipient_registry import resolve_addresses
+
+from .hub import delivery_message, layer_group
+
+__all__ = ["MessageIdFactory", "SequenceProvider", "WebSocketChannelLayerProtocol", "WebSocketEventEmitter"]
+
+MessageIdFactory = Callable[[], UUID]
+SequenceProvider = Callable[[], int]
+
+
+class WebSocketChannelLayerProtocol(Protocol):
+    """What the emitter uses of a Channels channel layer."""
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None: ...
+
+
+class WebSocketEventEmitter:
+    """Route events to the connections their recipient resolves to, through ``channel_layer``."""
+
+    def __init__(
+        self,
+        channel_layer: WebSocketChannelLayerProtocol,
+        message_id_factory: MessageIdFactory,
+        sequence_provider: SequenceProvider,
+    ) -> None:
+        self.channel_layer = channel_layer
+        self.message_id_factory = message_id_factory
+        self.sequence_provider = sequence_provider
+
+    async def emit(self, event: Any) -> None:
+        """Deliver ``event`` (0.3.0 ``emit()`` event or ``WebSocketEvent``); raises ``RecipientMapDoesNotExist``."""
+        try:
+            tail = encode_event(event)
+        except EmitStyleEvent:
+            emitted = await encode_emitted(event)
+            tail, recipient, recipient_id = emitted.tail, emitted.recipient, emitted.recipient_id
+        else:
+            typed: WebSocketEvent = event
+            recipient, recipient_id = typed.recipient, str(typed.recipient_id)
+        addresses = resolve_addresses(recipient, recipient_id)
+        if not isinstance(addresses, list):
+            addresses = await addresses
+        for address in addresses:
+            await self.channel_layer.group_send(layer_group(address), delivery_message(Delivery(address, tail)))
