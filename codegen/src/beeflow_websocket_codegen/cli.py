@@ -12,16 +12,20 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import SpecError, display_path
+from .errors import Diagnostic, SpecError, display_path
+
+if TYPE_CHECKING:
+    from .project import PythonPlan
+    from .typescript.project import TypeScriptPlan
 
 __all__ = ["app", "main"]
 
@@ -165,6 +169,7 @@ def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 doc
     from .project import load_protocol
 
     protocol = load_protocol(spec)
+    _warn(protocol.warnings)
     _console().print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
@@ -196,17 +201,31 @@ def generate(
         ts_out=ts_out,
         ts_runtime=ts_runtime,
     )
+    from .project import plan_generate
+    from .typescript.project import plan_typescript
+
     console = _console()
-    if settings.python_out is not None:
-        _generate_python(settings, force, started, console)
-    if settings.ts_out is not None:
-        _generate_typescript(settings, console)
+    # All or nothing: both outputs are rendered and checked before either is written.
+    python_plan = plan_generate(settings, force=force) if settings.python_out is not None else None
+    ts_plan = plan_typescript(settings) if settings.ts_out is not None else None
+    _warn([*(python_plan.warnings if python_plan else ()), *(ts_plan.warnings if ts_plan else ())])
+    if python_plan is not None:
+        _generate_python(python_plan, started, console)
+    if ts_plan is not None:
+        _generate_typescript(ts_plan, console)
 
 
-def _generate_python(settings: Settings, force: bool, started: float, console: Console) -> None:
-    from .project import generate as run
+def _warn(warnings: Iterable[Diagnostic]) -> None:
+    """Print each warning about the spec once, on stderr."""
+    console = _console(stderr=True)
+    for text in dict.fromkeys(str(item) for item in warnings):
+        console.print(f"[yellow]warning[/]: {_escape(text)}")
 
-    report = run(settings, force=force)
+
+def _generate_python(plan: PythonPlan, started: float, console: Console) -> None:
+    from .project import write_generated
+
+    report = write_generated(plan)
     elapsed = time.perf_counter() - started
     if report.up_to_date:
         console.print(f"{display_path(report.out)}: up to date ({elapsed:.2f}s)", markup=False)
@@ -229,11 +248,11 @@ def _generate_python(settings: Settings, force: bool, started: float, console: C
         )
 
 
-def _generate_typescript(settings: Settings, console: Console) -> None:
-    from .typescript.project import generate_typescript
+def _generate_typescript(plan: TypeScriptPlan, console: Console) -> None:
+    from .typescript.project import write_typescript
 
     started = time.perf_counter()
-    report = generate_typescript(settings)
+    report = write_typescript(plan)
     elapsed = time.perf_counter() - started
     for path in report.written:
         console.print(f"wrote   {display_path(path)}", markup=False)

@@ -104,6 +104,8 @@ class Protocol:
     problems: tuple[Problem, ...]
     #: payload schemas and everything they reference, by name: one JSON Schema ``$defs``
     schemas: dict[str, Any] = field(repr=False)
+    #: what was accepted but deserves a word: ignored keys, skipped non-JSON messages
+    warnings: tuple[Diagnostic, ...] = field(default=(), repr=False)
 
     def event(self, name: str) -> Event:
         return next(event for event in self.events if event.name == name)
@@ -158,6 +160,9 @@ class _Builder:
     problems: dict[str, set[str]] = field(default_factory=dict)  # action message key -> problem codes
     problem_defs: dict[str, tuple[int, str | None, str | None, Location]] = field(default_factory=dict)
     channels: dict[str, dict[str, str]] = field(default_factory=dict)  # channel location key -> carried
+    #: messages left out (non-JSON content): location key -> (why, where)
+    skipped: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # skipped messages an operation uses
 
     @property
     def root(self) -> Location:
@@ -182,6 +187,7 @@ class _Builder:
             ]
         else:
             used = list(carried.values())
+        used = self.json_only(used)
         is_action = operation["action"] == "receive"
         target = self.actions if is_action else self.events
         for message_key in used:
@@ -213,6 +219,7 @@ class _Builder:
             ]
         else:
             answers = list(carried.values()) if carried is not None else []
+        answers = self.json_only(answers)
         # The server receives an action and replies with events; it sends an event and receives actions.
         target = self.events if is_action else self.actions
         for message_key in answers:
@@ -221,6 +228,18 @@ class _Builder:
         if is_action:
             for message_key in used:
                 self.replies.setdefault(message_key, set()).update(answers)
+
+    def json_only(self, message_keys: list[str]) -> list[str]:
+        """``message_keys`` without the messages whose content is not JSON (each one warned about)."""
+        kept = []
+        for message_key in message_keys:
+            skipped = self.skipped.get(message_key)
+            if skipped is None:
+                kept.append(message_key)
+            else:
+                self.dropped.add(message_key)
+                self.workspace.warn(skipped[0], skipped[1])
+        return kept
 
     def channel_messages(self, channel: Any, location: Location, base: str) -> dict[str, str]:
         """Message location keys carried by a channel, by their key in the channel."""
@@ -274,9 +293,11 @@ class _Builder:
             raise self.fail("a message needs a non-blank 'name' (its wire name)", location)
         content_type = merged.get("contentType") or self.workspace.root.data.get("defaultContentType")
         if isinstance(content_type, str) and not _JSON_CONTENT_TYPE.match(content_type):
-            raise self.fail(
-                f"contentType {content_type!r} is not supported: beeflow-websocket frames are JSON; "
-                "expected application/json (or no contentType)",
+            # One non-JSON message does not sink the document: beeflow-websocket frames are JSON, so the
+            # message cannot travel over it, and every operation goes on without it (see docs: schemas.md).
+            self.skipped[location.key] = (
+                f"message {wire_name!r} skipped: its contentType {content_type!r} is not JSON, and "
+                "beeflow-websocket frames are JSON (no model, action or event is generated for it)",
                 location.child("contentType") if "contentType" in value else self.root.child("defaultContentType"),
             )
         preferred = merged.get("x-python-name")
@@ -464,6 +485,12 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
         )
     for key in sorted(operations):
         builder.operation(key, operations[key])
+    if builder.dropped and not builder.actions and not builder.events:
+        unusable = [builder.skipped[key] for key in sorted(builder.dropped)]
+        raise SpecError(
+            [workspace.diagnostic(why.replace(" skipped:", " cannot be used:"), where) for why, where in unusable]
+            + [workspace.diagnostic("no JSON message is left to generate code for", builder.root)]
+        )
     duplicates = _duplicates("action", builder.actions, workspace) + _duplicates("event", builder.events, workspace)
     if duplicates:
         raise SpecError(duplicates)
@@ -562,4 +589,5 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
         events=tuple(events),
         problems=tuple(problems),
         schemas=builder.bundle.definitions,
+        warnings=tuple(workspace.warnings),
     )

@@ -1,0 +1,291 @@
+"""Valid AsyncAPI 3 documents written the way others write them: accepted, warned about, or refused cleanly.
+
+Each test is built from a minimal document reproducing one thing real documents do (issue 9): free-text
+keys under ``channels``/``operations``/``messages``, JSON pointers through ``$ref``\\s, Reference
+Objects with siblings, ``$ref``\\s into scalars, recursive schemas, boolean schemas, non-JSON messages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import cli, mypy_strict, run_python, tree, write_spec
+from .test_typescript import _tsc
+
+HEADER = "asyncapi: 3.0.0\ninfo:\n  title: Real world\n  version: 1.0.0\n"
+
+
+def _generate(tmp_path: Path, text: str, *, name: str = "asyncapi.yaml") -> tuple[int, str]:
+    spec = write_spec(tmp_path / "spec", text, name)
+    result = cli("generate", spec, "--python-out", tmp_path / "py" / "api", "--ts-out", tmp_path / "ts")
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
+    return result.exit_code, result.output
+
+
+def _refused(tmp_path: Path, text: str, *expected: str) -> str:
+    code, output = _generate(tmp_path, text)
+    assert code == 1, output
+    for part in expected:
+        assert part in output, output
+    assert not (tmp_path / "py").exists(), "nothing is written when the document is refused"
+    assert not (tmp_path / "ts").exists(), "nothing is written when the document is refused"
+    return output
+
+
+def _compiles(tmp_path: Path) -> None:
+    checked = mypy_strict(tmp_path / "py" / "api")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    compiled = _tsc("--strict", "--noEmit", "--target", "es2020", "--lib", "es2020,dom", "ts/index.ts", cwd=tmp_path)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+
+
+# -- 1. keys of channels, operations and messages are free text ----------------------------------
+
+FREE_KEYS = (
+    HEADER
+    + """\
+channels:
+  room/{roomId}/messages:
+    address: /rooms/{roomId}
+    parameters:
+      roomId:
+        description: the room
+    messages:
+      chat:send:
+        payload:
+          type: object
+          required: [text]
+          properties:
+            text: {type: string}
+      chat:posted:
+        payload:
+          type: object
+          properties:
+            text: {type: string}
+operations:
+  room/send:
+    action: receive
+    channel:
+      $ref: '#/channels/room~1{roomId}~1messages'
+    messages:
+      - $ref: '#/channels/room~1{roomId}~1messages/messages/chat:send'
+  room/posted:
+    action: send
+    channel:
+      $ref: '#/channels/room~1{roomId}~1messages'
+    messages:
+      - $ref: '#/channels/room~1{roomId}~1messages/messages/chat:posted'
+"""
+)
+
+
+def test_channel_operation_and_message_keys_may_be_any_text(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, FREE_KEYS)
+    assert code == 0, output
+    generated = tree(tmp_path / "py" / "api")
+    assert "class ChatSendBase(" in generated["_generated/actions.py"]
+    assert '"chat:send"' in generated["_generated/actions.py"]
+    assert "chat_send.py" in generated
+    _compiles(tmp_path)
+    # Stable: a second run from scratch writes the same files.
+    again = tmp_path / "again"
+    write_spec(again / "spec", FREE_KEYS)
+    assert cli("generate", again / "spec" / "asyncapi.yaml", "--python-out", again / "py" / "api").exit_code == 0
+    assert tree(again / "py" / "api") == generated
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("  messages:\n    Send:", "  messages:\n    'chat:send':", "AsyncAPI component names"),
+        ("      roomId:\n        description", "      'room.id':\n        description", "server and parameter names"),
+    ],
+    ids=["component-key", "parameter-name"],
+)
+def test_component_and_parameter_names_keep_their_syntax(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    text = FREE_KEYS + "components:\n  messages:\n    Send:\n      payload: {type: object}\n"
+    assert old in text
+    _refused(tmp_path, text.replace(old, new), expected, "asyncapi.yaml:")
+
+
+# -- 2. JSON pointers through $refs ---------------------------------------------------------------
+
+THROUGH_REF = (
+    HEADER
+    + """\
+channels:
+  chat:
+    $ref: '#/components/channels/chat'
+operations:
+  send:
+    action: receive
+    channel:
+      $ref: '#/channels/chat'
+    messages:
+      - $ref: '#/channels/chat/messages/send'
+components:
+  channels:
+    chat:
+      address: /chat
+      messages:
+        send:
+          $ref: '#/components/messages/send'
+  messages:
+    send:
+      name: chat.send
+      payload:
+        type: object
+        properties:
+          text: {type: string}
+"""
+)
+
+
+def test_a_pointer_may_pass_through_a_reference(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, THROUGH_REF)
+    assert code == 0, output
+    assert "class ChatSendBase(" in (tmp_path / "py" / "api" / "_generated" / "actions.py").read_text()
+
+
+def test_a_pointer_may_pass_through_a_reference_to_another_file(tmp_path: Path) -> None:
+    channels = (
+        "chat:\n  address: /chat\n  messages:\n    send:\n      name: chat.send\n"
+        "      payload:\n        type: object\n        properties:\n          text: {type: string}\n"
+    )
+    write_spec(tmp_path / "spec", channels, "channels.yaml")
+    code, output = _generate(tmp_path, THROUGH_REF.replace("'#/components/channels/chat'", "'./channels.yaml#/chat'"))
+    assert code == 0, output
+    assert "class ChatSendBase(" in (tmp_path / "py" / "api" / "_generated" / "actions.py").read_text()
+
+
+def test_a_pointer_through_a_reference_to_nothing_is_still_dangling(tmp_path: Path) -> None:
+    text = THROUGH_REF.replace("'#/channels/chat/messages/send'", "'#/channels/chat/messages/sned'")
+    _refused(tmp_path, text, "dangling $ref '#/channels/chat/messages/sned'", "has no member 'sned'", "asyncapi.yaml:")
+
+
+def test_a_pointer_that_loops_through_references_is_refused(tmp_path: Path) -> None:
+    text = THROUGH_REF.replace("    $ref: '#/components/channels/chat'", "    $ref: '#/channels/chat/x'")
+    _refused(tmp_path, text, "cycle of references", "asyncapi.yaml:")
+
+
+# -- 3. Reference Objects with siblings ---------------------------------------------------------
+
+
+def test_siblings_of_a_reference_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    text = THROUGH_REF.replace(
+        "    $ref: '#/components/channels/chat'\n",
+        "    $ref: '#/components/channels/chat'\n    description: the chat channel\n",
+    )
+    code, output = _generate(tmp_path, text)
+    assert code == 0, output
+    assert "warning" in output
+    assert "asyncapi.yaml:8:5 #/channels/chat/description: ignored 'description' next to '$ref'" in output
+    assert output.count("ignored 'description'") == 1, "one warning, even with two outputs"
+
+
+# -- 4. $refs into scalars, and other broken documents: exit 1, never 2 -------------------------
+
+INTO_SCALAR = (
+    HEADER
+    + """\
+channels: to be defined
+operations:
+  ping:
+    action: send
+    channel:
+      $ref: '#/channels/ping'
+"""
+)
+
+
+def test_a_reference_into_a_scalar_is_a_clear_error(tmp_path: Path) -> None:
+    output = _refused(tmp_path, INTO_SCALAR, "asyncapi.yaml:", "#/operations/ping/channel/$ref")
+    assert "'#/channels' is a string, not an object or an array" in output
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["#/x-list/2", "#/x-list/00", "#/x-list/-1", "#/x-list/a", "#/info/title/x", "#/operations/ping/action/a"],
+)
+def test_pointers_into_scalars_and_arrays_are_clear_errors(tmp_path: Path, ref: str) -> None:
+    text = INTO_SCALAR.replace("channels: to be defined", "x-list: [a, b]").replace("'#/channels/ping'", f"'{ref}'")
+    _refused(tmp_path, text, "dangling $ref", "asyncapi.yaml:")
+
+
+# -- 7. non-JSON messages -------------------------------------------------------------------------
+
+MIXED_CONTENT = (
+    HEADER
+    + """\
+channels:
+  ws:
+    address: /ws
+    messages:
+      send:
+        name: chat.send
+        payload:
+          type: object
+          properties:
+            text: {type: string}
+      ping:
+        name: ping
+        contentType: text/plain
+        payload:
+          type: string
+operations:
+  send:
+    action: receive
+    channel:
+      $ref: '#/channels/ws'
+    messages:
+      - $ref: '#/channels/ws/messages/send'
+  ping:
+    action: receive
+    channel:
+      $ref: '#/channels/ws'
+    messages:
+      - $ref: '#/channels/ws/messages/ping'
+"""
+)
+
+
+def test_a_non_json_message_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, MIXED_CONTENT)
+    assert code == 0, output
+    assert "#/channels/ws/messages/ping/contentType: message 'ping' skipped" in output
+    assert "'text/plain' is not JSON" in output
+    actions = (tmp_path / "py" / "api" / "_generated" / "actions.py").read_text()
+    assert "class ChatSendBase(" in actions
+    assert '"ping"' not in actions
+    assert "ping" not in (tmp_path / "ts" / "index.ts").read_text()
+
+
+def test_a_document_with_only_non_json_messages_is_refused(tmp_path: Path) -> None:
+    text = MIXED_CONTENT.replace("name: chat.send\n", "name: chat.send\n        contentType: text/csv\n")
+    _refused(tmp_path, text, "message 'ping' cannot be used", "message 'chat.send' cannot be used", "no JSON message")
+
+
+def test_a_non_json_default_content_type_applies_to_every_message(tmp_path: Path) -> None:
+    text = MIXED_CONTENT.replace("channels:\n", "defaultContentType: application/xml\nchannels:\n", 1)
+    _refused(tmp_path, text, "#/defaultContentType: message 'chat.send' cannot be used", "'application/xml'")
+
+
+def test_validate_prints_the_warnings_too(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, MIXED_CONTENT)
+    result = cli("validate", spec)
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output
+    assert "message 'ping' skipped" in result.output
+    assert json.dumps("ping") not in result.output.split("warning")[0]
+
+
+def test_a_skipped_message_leaves_a_working_package(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, MIXED_CONTENT)
+    assert code == 0, output
+    result = run_python("from api._generated import actions; print(actions.ChatSendBase.__name__)", cwd=tmp_path / "py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ChatSendBase"
