@@ -289,3 +289,224 @@ def test_a_skipped_message_leaves_a_working_package(tmp_path: Path) -> None:
     result = run_python("from api._generated import actions; print(actions.ChatSendBase.__name__)", cwd=tmp_path / "py")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ChatSendBase"
+
+
+# -- 5. recursion: through properties and items it works; in place it is refused -----------------
+
+RECURSIVE = (
+    HEADER
+    + """\
+channels:
+  ws:
+    address: /ws
+    messages:
+      tree:
+        payload: {$ref: '#/components/schemas/Node'}
+      list:
+        payload: {$ref: '#/components/schemas/Cell'}
+      expr:
+        payload:
+          type: object
+          required: [root]
+          properties:
+            root: {$ref: '#/components/schemas/Expr'}
+operations:
+  receive:
+    action: receive
+    channel: {$ref: '#/channels/ws'}
+components:
+  schemas:
+    Node:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        children:
+          type: array
+          items: {$ref: '#/components/schemas/Node'}
+    Cell:
+      type: object
+      required: [value]
+      properties:
+        value: {type: integer}
+        next: {$ref: '#/components/schemas/Cell'}
+    Expr:
+      oneOf:
+        - {$ref: '#/components/schemas/Lit'}
+        - {$ref: '#/components/schemas/Add'}
+    Lit:
+      type: object
+      required: [lit]
+      additionalProperties: false
+      properties:
+        lit: {type: number}
+    Add:
+      type: object
+      required: [left, right]
+      additionalProperties: false
+      properties:
+        left: {$ref: '#/components/schemas/Expr'}
+        right: {$ref: '#/components/schemas/Expr'}
+"""
+)
+
+
+def test_recursion_through_properties_and_items_works_in_python_and_typescript(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, RECURSIVE)
+    assert code == 0, output
+    _compiles(tmp_path)
+    script = """
+        import pydantic
+        from api._generated import models as m
+
+        deep = {"name": "a", "children": [{"name": "b", "children": [{"name": "c", "children": []}]}]}
+        assert m.Node.model_validate(deep).children[0].children[0].name == "c"
+        assert m.Cell.model_validate({"value": 1, "next": {"value": 2, "next": {"value": 3}}}).next.next.value == 3
+        tree = {"root": {"left": {"lit": 1}, "right": {"left": {"lit": 2}, "right": {"lit": 3}}}}
+        m.ExprPayload.model_validate(tree)
+        for bad in ({"name": "a", "children": [{"children": []}]}, {"name": "a", "children": [{"name": 5}]}):
+            try:
+                m.Node.model_validate(bad)
+            except pydantic.ValidationError:
+                pass
+            else:
+                raise SystemExit(f"accepted {bad}")
+        try:
+            m.ExprPayload.model_validate({"root": {"left": {"lit": 1}, "right": {"left": {"lit": "x"}, "right": {}}}})
+        except pydantic.ValidationError:
+            print("ok")
+    """
+    result = run_python(script, cwd=tmp_path / "py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+IN_PLACE = (
+    HEADER
+    + """\
+channels:
+  ws:
+    address: /ws
+    messages:
+      hire:
+        payload:
+          type: object
+          properties:
+            worker: {$ref: '#/components/schemas/Worker'}
+operations:
+  receive:
+    action: receive
+    channel: {$ref: '#/channels/ws'}
+components:
+  schemas:
+    Worker:
+      oneOf:
+        - $ref: '#/components/schemas/Employee'
+    Employee:
+      allOf:
+        - $ref: '#/components/schemas/Worker'
+        - type: object
+          properties:
+            name: {type: string}
+"""
+)
+
+
+def test_recursion_that_consumes_nothing_is_refused_naming_the_cycle(tmp_path: Path) -> None:
+    _refused(
+        tmp_path,
+        IN_PLACE,
+        "asyncapi.yaml:23:5 #/components/schemas/Employee: schema 'Employee' refers to itself",
+        "Employee -> Worker -> Employee",
+        "Worker at ",
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "object", "allOf": [{"$ref": "#"}]},
+        {"type": "object", "not": {"not": {"$ref": "#"}}},
+        {"type": "object", "if": {"$ref": "#"}},
+        {"type": "object", "dependentSchemas": {"a": {"anyOf": [{"$ref": "#"}]}}},
+    ],
+    ids=["allOf", "not-not", "if", "dependentSchemas"],
+)
+def test_a_payload_that_applies_itself_in_place_is_refused(tmp_path: Path, payload: dict[str, object]) -> None:
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "payload.json").write_text(json.dumps(payload))
+    text = IN_PLACE.replace(
+        "        payload:\n          type: object\n          properties:\n            worker: {$ref: '#/components/schemas/Worker'}\n",
+        "        payload: {$ref: './payload.json'}\n",
+    ).split("components:")[0]
+    _refused(tmp_path, text, "payload.json", "refers to itself without reaching a property")
+
+
+# -- 6. boolean schemas, and all-or-nothing generation -------------------------------------------
+
+BOOLEAN_REFS = (
+    HEADER
+    + """\
+channels:
+  ws:
+    address: /ws
+    messages:
+      one:
+        payload: {$ref: './flags.json'}
+      two:
+        payload:
+          type: object
+          properties:
+            value: {$ref: './anything.json'}
+operations:
+  receive:
+    action: receive
+    channel: {$ref: '#/channels/ws'}
+"""
+)
+
+
+def test_references_to_boolean_schemas_generate_both_outputs(tmp_path: Path) -> None:
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "anything.json").write_text('{"$ref": "#/$defs/b", "$defs": {"b": true}}')
+    flags = {
+        "type": "object",
+        "properties": {"v": {"$ref": "#/$defs/yes"}, "w": {"$ref": "#/$defs/no"}},
+        "$defs": {"yes": True, "no": False},
+    }
+    (tmp_path / "spec" / "flags.json").write_text(json.dumps(flags))
+    code, output = _generate(tmp_path, BOOLEAN_REFS)
+    assert code == 0, output
+    _compiles(tmp_path)
+    script = """
+        import pydantic
+        from api._generated import models as m
+
+        m.Flags.model_validate({"v": [1, {"x": None}]})
+        m.TwoPayload.model_validate({"value": "anything"})
+        try:
+            m.Flags.model_validate({"w": 1})
+        except pydantic.ValidationError:
+            print("ok")
+    """
+    result = run_python(script, cwd=tmp_path / "py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_nothing_is_written_when_the_typescript_output_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ts").mkdir()
+    (tmp_path / "ts" / "index.ts").write_text("export const mine = 1;\n")
+    code, output = _generate(tmp_path, FREE_KEYS)
+    assert code == 1, output
+    assert "was not generated by beeflow-websocket-codegen" in output
+    assert not (tmp_path / "py").exists()
+    assert (tmp_path / "ts" / "index.ts").read_text() == "export const mine = 1;\n"
+
+
+def test_nothing_is_written_when_the_python_output_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "py" / "api").mkdir(parents=True)
+    (tmp_path / "py" / "api" / "__init__.py").write_text("MINE = 1\n")
+    code, output = _generate(tmp_path, FREE_KEYS)
+    assert code == 1, output
+    assert not (tmp_path / "ts").exists()

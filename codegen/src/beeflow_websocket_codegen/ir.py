@@ -447,6 +447,62 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+#: Keywords that apply their subschemas to the same value (they consume no data).
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_IN_PLACE_MAPS = ("dependentSchemas", "dependencies")
+_DEFS_REF = re.compile(r"^#/\$defs/(?P<name>[^/]+)$")
+
+
+def _in_place_references(schema: Any) -> set[str]:
+    """``$defs`` names that ``schema`` applies to the very value it validates (not to a member or item)."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        match = _DEFS_REF.match(node["$ref"]) if isinstance(node.get("$ref"), str) else None
+        if match is not None:
+            found.add(match["name"])
+        for key in _IN_PLACE_LISTS:
+            if isinstance(node.get(key), list):
+                stack.extend(node[key])
+        stack.extend(node[key] for key in _IN_PLACE_ONE if key in node)
+        for key in _IN_PLACE_MAPS:
+            if isinstance(node.get(key), dict):
+                stack.extend(node[key].values())
+    return found
+
+
+def _in_place_cycle(schemas: dict[str, Any]) -> list[str] | None:
+    """The first cycle of schemas that refer to each other without consuming data (``[A, B, A]``), if any.
+
+    Such a schema validates a value by validating the same value against itself: the check never
+    ends (RecursionError in Python, TS2456 in TypeScript), so no value can ever be accepted.
+    """
+    edges = {name: sorted(_in_place_references(schema) & schemas.keys()) for name, schema in schemas.items()}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        path: list[str] = [start]
+        iterators = [iter(edges[start])]
+        state[start] = 1
+        while iterators:
+            following = next(iterators[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                iterators.pop()
+            elif state.get(following) == 1:
+                return [*path[path.index(following) :], following]
+            elif not state.get(following):
+                state[following] = 1
+                path.append(following)
+                iterators.append(iter(edges[following]))
+    return None
+
+
 def _duplicates(kind: str, used: dict[str, _Used], workspace: Workspace) -> list[Diagnostic]:
     by_name: dict[str, list[Location]] = {}
     for entry in used.values():
@@ -517,6 +573,17 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
             builder.bundle.add(
                 value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
             )
+
+    cycle = _in_place_cycle(builder.bundle.definitions)
+    if cycle is not None:
+        locations = builder.bundle.locations()
+        places = "; ".join(f"{name} at {workspace.diagnostic('', locations[name]).where()}" for name in cycle[:-1])
+        raise builder.fail(
+            f"schema {cycle[0]!r} refers to itself without reaching a property or an array item "
+            f"({' -> '.join(cycle)}, through $ref/allOf/anyOf/oneOf/not/if): checking a value against it would "
+            f"never end, so it can accept nothing. Put the recursion under a property or items. ({places})",
+            locations[cycle[0]],
+        )
 
     def finished(entry: _Used, message_key: str) -> Message:
         message = entry.message
