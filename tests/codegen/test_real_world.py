@@ -435,7 +435,9 @@ def test_recursion_that_consumes_nothing_is_refused_naming_the_cycle(tmp_path: P
 def test_a_payload_that_applies_itself_in_place_is_refused(tmp_path: Path, payload: dict[str, object]) -> None:
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "payload.json").write_text(json.dumps(payload))
-    inline = "          type: object\n          properties:\n" + "            worker: {$ref: '#/components/schemas/Worker'}\n"
+    inline = (
+        "          type: object\n          properties:\n            worker: {$ref: '#/components/schemas/Worker'}\n"
+    )
     text = IN_PLACE.replace("        payload:\n" + inline, "        payload: {$ref: './payload.json'}\n")
     text = text.split("components:")[0]
     _refused(tmp_path, text, "payload.json", "refers to itself without reaching a property")
