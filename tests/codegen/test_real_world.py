@@ -511,3 +511,18 @@ def test_nothing_is_written_when_the_python_output_is_refused(tmp_path: Path) ->
     code, output = _generate(tmp_path, FREE_KEYS)
     assert code == 1, output
     assert not (tmp_path / "ts").exists()
+
+
+# -- a default its own schema refuses (the official operation-security example) -----------------
+
+
+def test_a_default_of_the_wrong_type_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    text = FREE_KEYS.replace(
+        "            text: {type: string}\n      chat:posted:",
+        "            text: {type: string}\n            urgent: {type: boolean, default: 'false'}\n      chat:posted:",
+    )
+    code, output = _generate(tmp_path, text)
+    assert code == 0, output
+    assert "#/channels/room~1{roomId}~1messages/messages/chat:send/payload/properties/urgent/default" in output
+    assert 'default "false" is left out: its own schema refuses it' in output
+    _compiles(tmp_path)

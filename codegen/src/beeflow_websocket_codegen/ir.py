@@ -10,6 +10,7 @@ already chosen (valid in Python and TypeScript), so emitters only lay out code.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -503,6 +504,50 @@ def _in_place_cycle(schemas: dict[str, Any]) -> list[str] | None:
     return None
 
 
+_SUBSCHEMA_ONE = (
+    *("additionalProperties", "items", "contains", "not", "if", "then", "else", "propertyNames"),
+    *("unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema"),
+)
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "dependencies")
+
+
+def _drop_invalid_defaults(schemas: dict[str, Any], locations: dict[str, Location], workspace: Workspace) -> None:
+    """Leave out every ``default`` its own schema refuses, with a warning.
+
+    ``default`` is an annotation: a schema stays valid with a default that does not validate
+    (``default: 'false'`` on a boolean), but generated code would assign the wrong type (mypy fails).
+    """
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+    for name in sorted(schemas):
+        stack: list[tuple[Any, tuple[str | int, ...]]] = [(schemas[name], ())]
+        while stack:
+            node, path = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            if "default" in node:
+                try:
+                    valid = Draft202012Validator({**node, "$defs": schemas}).is_valid(node["default"])
+                except Exception:  # a schema this check cannot evaluate (draft-07 tuples...) keeps its default
+                    valid = True
+                if not valid:
+                    value = node.pop("default")
+                    workspace.warn(
+                        f"default {json.dumps(value)} is left out: its own schema refuses it",
+                        locations[name].child(*path, "default"),
+                    )
+            for key in _SUBSCHEMA_ONE:
+                if key in node:
+                    stack.append((node[key], (*path, key)))
+            for key in _SUBSCHEMA_LISTS:
+                if isinstance(node.get(key), list):
+                    stack.extend((item, (*path, key, index)) for index, item in enumerate(node[key]))
+            for key in _SUBSCHEMA_MAPS:
+                if isinstance(node.get(key), dict):
+                    stack.extend((item, (*path, key, member)) for member, item in node[key].items())
+
+
 def _duplicates(kind: str, used: dict[str, _Used], workspace: Workspace) -> list[Diagnostic]:
     by_name: dict[str, list[Location]] = {}
     for entry in used.values():
@@ -574,6 +619,7 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
                 value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
             )
 
+    _drop_invalid_defaults(builder.bundle.definitions, builder.bundle.locations(), workspace)
     cycle = _in_place_cycle(builder.bundle.definitions)
     if cycle is not None:
         locations = builder.bundle.locations()
