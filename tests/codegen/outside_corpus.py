@@ -55,7 +55,7 @@ PACKAGES = (
         ("test",),
     ),
 )
-_PLACE = re.compile(r"^error: \S+?\.(?:ya?ml|json)(?::\d+:\d+)?(?: #\S*)?: \S", re.MULTILINE)
+_PLACE = re.compile(r"^error: \S+?\.(?:ya?ml|json)(?::\d+:\d+)?(?: #\S*| # \(document root\))?: \S", re.MULTILINE)
 
 
 def _cache_dir() -> Path:

@@ -98,18 +98,20 @@ def test_channel_operation_and_message_keys_may_be_any_text(tmp_path: Path) -> N
     assert tree(again / "py" / "api") == generated
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        ("  messages:\n    Send:", "  messages:\n    'chat:send':", "AsyncAPI component names"),
-        ("      roomId:\n        description", "      'room.id':\n        description", "server and parameter names"),
-    ],
-    ids=["component-key", "parameter-name"],
-)
-def test_component_and_parameter_names_keep_their_syntax(tmp_path: Path, old: str, new: str, expected: str) -> None:
-    text = FREE_KEYS + "components:\n  messages:\n    Send:\n      payload: {type: object}\n"
-    assert old in text
-    _refused(tmp_path, text.replace(old, new), expected, "asyncapi.yaml:")
+def test_component_names_keep_their_syntax(tmp_path: Path) -> None:
+    text = FREE_KEYS + "components:\n  messages:\n    'chat:send':\n      payload: {type: object}\n"
+    _refused(tmp_path, text, "asyncapi.yaml:", "the key 'chat:send' may contain only", "AsyncAPI component names")
+
+
+def test_server_and_parameter_names_outside_their_syntax_are_warned_about(tmp_path: Path) -> None:
+    text = FREE_KEYS.replace("      roomId:\n        description", "      'room.id':\n        description")
+    text = text.replace(
+        "channels:\n", "servers:\n  httpbin.org:\n    host: httpbin.org\n    protocol: ws\nchannels:\n", 1
+    )
+    code, output = _generate(tmp_path, text)
+    assert code == 0, output
+    assert "#/servers/httpbin.org: the key 'httpbin.org' should contain only" in output
+    assert "the key 'room.id' should contain only" in output
 
 
 # -- 2. JSON pointers through $refs ---------------------------------------------------------------

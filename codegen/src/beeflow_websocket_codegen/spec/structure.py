@@ -256,7 +256,14 @@ class _Walker:
             rule = _KEY_RULES.get(kind.keys) if kind.keys else None
             for key in sorted(value):
                 if rule is not None and not (key and set(key) <= rule[0]):
-                    self.report(f"the key {key!r} may contain only {rule[1]}", location.child(key))
+                    if kind.keys == "name":
+                        # The official JSON Schema of AsyncAPI 3 does not enforce this rule, documents break it
+                        # ("httpbin.org"), and the generator uses neither name: a warning, not a refusal.
+                        self.workspace.warn(
+                            f"the key {key!r} should contain only {rule[1]}; it is accepted", location.child(key)
+                        )
+                    else:
+                        self.report(f"the key {key!r} may contain only {rule[1]}", location.child(key))
                 self.check(value[key], kind.item, location.child(key), base)
         elif isinstance(kind, _List):
             if not isinstance(value, list):
