@@ -7,10 +7,18 @@ Objects with siblings, ``$ref``\\s into scalars, recursive schemas, boolean sche
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import pytest
+import yaml
+from beeflow_websocket_codegen.errors import SpecError
+from beeflow_websocket_codegen.project import load_protocol
+from beeflow_websocket_codegen.python.emitter import emit_python
+from beeflow_websocket_codegen.typescript.emitter import emit_typescript
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .helpers import cli, mypy_strict, run_python, tree, write_spec
 from .test_typescript import _tsc
@@ -528,3 +536,70 @@ def test_a_default_of_the_wrong_type_is_left_out_with_a_warning(tmp_path: Path) 
     assert "#/channels/room~1{roomId}~1messages/messages/chat:send/payload/properties/urgent/default" in output
     assert 'default "false" is left out: its own schema refuses it' in output
     _compiles(tmp_path)
+
+
+# -- fuzzing: mutated documents are generated or refused, never an internal error -----------------
+
+
+def _paths(node: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+def _pointer(path: tuple[str | int, ...]) -> str:
+    return "#" + "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
+
+
+_SEEDS = [yaml.safe_load(text) for text in (FREE_KEYS, THROUGH_REF, RECURSIVE, MIXED_CONTENT)]
+_SCALARS = st.sampled_from(["to be defined", "", "#", "{x}", 0, -1.5, True, None, [], {}])
+_ODD_REFS = st.sampled_from(["#/info/title/x", "#", "", "#/", "#/x~2", "#a", "#/%zz", "other.yaml", "#/0/0"])
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> dict[str, object]:
+    document = copy.deepcopy(draw(st.sampled_from(_SEEDS)))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [path for path in _paths(document) if path]
+        path = draw(st.sampled_from(paths))
+        parent = document
+        for token in path[:-1]:
+            parent = parent[token]
+        kind = draw(st.sampled_from(["scalar", "ref", "odd-ref", "self-ref", "wrap", "delete", "ref-with-sibling"]))
+        if kind == "delete":
+            del parent[path[-1]]
+            continue
+        value: object
+        if kind == "scalar":
+            value = draw(_SCALARS)
+        elif kind == "ref":
+            value = {"$ref": _pointer(draw(st.sampled_from(paths))) + draw(st.sampled_from(["", "/x", "/0", "/$ref"]))}
+        elif kind == "odd-ref":
+            value = {"$ref": draw(_ODD_REFS)}
+        elif kind == "self-ref":
+            value = {"$ref": _pointer(path)}
+        elif kind == "wrap":
+            value = [parent[path[-1]]]
+        else:
+            value = {"$ref": _pointer(draw(st.sampled_from(paths))), "description": "x"}
+        parent[path[-1]] = value
+    return document
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_mutated())
+def test_mutated_documents_are_generated_or_refused_never_an_internal_error(
+    tmp_path: Path, document: dict[str, object]
+) -> None:
+    spec = tmp_path / "asyncapi.json"
+    spec.write_text(json.dumps(document), encoding="utf-8")
+    try:
+        emit_python(load_protocol(spec), spec="asyncapi.json")
+        emit_typescript(load_protocol(spec, shared_schemas=True), spec="asyncapi.json")
+    except SpecError as error:
+        assert all(item.file is not None for item in error.diagnostics), str(error)
