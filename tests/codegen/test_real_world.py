@@ -106,6 +106,40 @@ def test_channel_operation_and_message_keys_may_be_any_text(tmp_path: Path) -> N
     assert tree(again / "py" / "api") == generated
 
 
+ODD_KEYS = (
+    HEADER
+    + """\
+channels:
+  'a b/{x}':
+    address: /ws
+    messages:
+      '---': {payload: {type: object, properties: {a: {type: string}}}}
+      '1x': {payload: {type: object}}
+      'class': {payload: {type: object}}
+      'zażółć': {payload: {type: object}}
+      '*/ "quote" \\ back': {payload: {type: object}}
+      '中文': {payload: {type: object}}
+operations:
+  '*/ op':
+    action: receive
+    channel: {$ref: '#/channels/a b~1{x}'}
+  send:
+    action: send
+    channel: {$ref: '#/channels/a b~1{x}'}
+    messages: [{$ref: '#/channels/a b~1{x}/messages/class'}]
+"""
+)
+
+
+def test_odd_keys_give_valid_identifiers_and_file_names(tmp_path: Path) -> None:
+    code, output = _generate(tmp_path, ODD_KEYS)
+    assert code == 0, output
+    modules = sorted(path.name for path in (tmp_path / "py" / "api").glob("*.py"))
+    expected = ["__init__.py", "action.py", "action2.py", "action_1x.py", "class_.py", "quote_back.py", "zazolc.py"]
+    assert modules == expected
+    _compiles(tmp_path)
+
+
 def test_component_names_keep_their_syntax(tmp_path: Path) -> None:
     text = FREE_KEYS + "components:\n  messages:\n    'chat:send':\n      payload: {type: object}\n"
     _refused(tmp_path, text, "asyncapi.yaml:", "the key 'chat:send' may contain only", "AsyncAPI component names")
