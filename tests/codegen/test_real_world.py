@@ -260,6 +260,19 @@ def test_pointers_into_scalars_and_arrays_are_clear_errors(tmp_path: Path, ref: 
     _refused(tmp_path, text, "dangling $ref", "asyncapi.yaml:")
 
 
+def test_a_schema_nested_too_deeply_is_an_error_at_its_place(tmp_path: Path) -> None:
+    schema: dict[str, object] = {"type": "object"}
+    for _ in range(300):
+        schema = {"type": "object", "properties": {"a": schema}}
+    document = yaml.safe_load(INTO_SCALAR.replace("channels: to be defined\n", ""))
+    document["channels"] = {"ping": {"address": "/", "messages": {"ping": {"payload": schema}}}}
+    spec = write_spec(tmp_path / "spec", json.dumps(document), "asyncapi.json")
+    result = cli("generate", spec, "--python-out", tmp_path / "py" / "api")
+    assert result.exit_code == 1, result.output
+    assert "asyncapi.json:1:" in result.output
+    assert "#/channels/ping/messages/ping/payload: this schema is nested too deeply" in result.output
+
+
 # -- 7. non-JSON messages -------------------------------------------------------------------------
 
 MIXED_CONTENT = (

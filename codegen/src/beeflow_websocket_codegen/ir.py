@@ -366,8 +366,19 @@ class _Builder:
         if target != where and target.pointer is not None:
             # A payload that is a $ref: the model takes the name of the referenced schema.
             wanted = self.bundle.name_for(value, target)
-            return self.bundle.add(value, target, target_base, name=wanted, dialect=dialect)
-        return self.bundle.add(value, target, target_base, name=name, dialect=dialect)
+            return self.add_schema(value, target, target_base, name=wanted, dialect=dialect)
+        return self.add_schema(value, target, target_base, name=name, dialect=dialect)
+
+    def add_schema(self, value: Any, location: Location, base: str, *, name: str, dialect: str) -> str:
+        """Bundle one schema; a schema too deep to check is an error at its place, not a crash."""
+        try:
+            return self.bundle.add(value, location, base, name=name, dialect=dialect)
+        except RecursionError:
+            raise self.fail(
+                "this schema is nested too deeply to be checked (about 100 levels of subschemas); flatten it "
+                "with $ref to named schemas",
+                location,
+            ) from None
 
     def schema_format(self, value: Any, where: Location) -> str:
         if not isinstance(value, str):
@@ -615,7 +626,7 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
             if isinstance(value, dict) and "schemaFormat" in value:
                 continue  # a Multi Format Schema Object (Avro, ...): nothing to type unless a payload uses it
             where = builder.root.child("components", "schemas", key)
-            builder.bundle.add(
+            builder.add_schema(
                 value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
             )
 
