@@ -164,15 +164,15 @@ class Outcome:
         return lines[0].split(": ", 2)[-1] if lines else self.output.strip()[-200:]
 
 
-def package_name(path: Path) -> str:
-    return "corpus_" + re.sub(r"\W+", "_", path.name.lower()).strip("_")
+def package_name(index: int, path: Path) -> str:
+    """A distinct package name per document (two packages may ship files of the same name)."""
+    return f"corpus_{index:02d}_" + re.sub(r"\W+", "_", path.name.lower()).strip("_")
 
 
-def generate(path: Path, out: Path) -> Outcome:
+def generate(path: Path, out: Path, name: str) -> Outcome:
     """Run the CLI on one document: a Python package and a TypeScript folder under ``out``."""
     from .helpers import cli
 
-    name = package_name(path)
     package, typescript = out / "py" / name, out / "ts" / name
     result = cli("generate", path, "--python-out", package, "--ts-out", typescript)
     outcome = Outcome(path, name, result.exit_code, result.output)
@@ -323,7 +323,7 @@ def check_examples(outcomes: list[Outcome], root: Path) -> list[tuple[Outcome, E
 
 
 def run(out: Path) -> list[Outcome]:
-    return [generate(path, out) for path in documents()]
+    return [generate(path, out, package_name(index, path)) for index, path in enumerate(documents())]
 
 
 def main() -> None:  # pragma: no cover - a report for people
