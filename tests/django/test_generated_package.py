@@ -1,8 +1,9 @@
 """How a Django project gets its generated package imported at start-up.
 
 Inside an installed app as ``<app>/ws`` (what ``init`` and the guide recommend), autodiscovery
-imports it; anywhere else, ``BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES`` (0.3.0's setting) names it. Each case starts a real Django
-project in a fresh interpreter, so its settings and registries are its own.
+imports it; anywhere else, ``BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES`` (0.3.0's setting) names
+it. Each case starts a real Django project in a fresh interpreter, so its settings and registries
+are its own.
 """
 
 from __future__ import annotations

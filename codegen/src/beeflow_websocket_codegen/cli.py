@@ -8,15 +8,13 @@ line (set ``BEEFLOW_WEBSOCKET_DEBUG=1`` to see the traceback).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
 import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
@@ -25,7 +23,11 @@ from rich.markup import escape
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import SpecError, SpecWarning, display_path
+from .errors import Diagnostic, SpecError, display_path
+
+if TYPE_CHECKING:
+    from .project import PythonPlan
+    from .typescript.project import TypeScriptPlan
 
 __all__ = ["app", "main"]
 
@@ -95,8 +97,7 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            with _spec_warnings():
-                return command(*args, **kwargs)
+            return command(*args, **kwargs)
         except SpecError as error:
             console = _console(stderr=True)
             count = len(error.diagnostics)
@@ -119,23 +120,6 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
             )
 
     return wrapper
-
-
-@contextlib.contextmanager
-def _spec_warnings() -> Iterator[None]:
-    """Print each :class:`SpecWarning` raised inside once (Python and TypeScript both load the spec)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SpecWarning)
-        try:
-            yield
-        finally:
-            shown: set[str] = set()
-            for item in caught:
-                if not isinstance(item.message, SpecWarning):
-                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-                elif str(item.message) not in shown:
-                    shown.add(str(item.message))
-                    _console().print(f"warning: {item.message}", markup=False)
 
 
 def _version(value: bool) -> None:
@@ -226,6 +210,7 @@ def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 doc
     from .project import load_protocol
 
     protocol = load_protocol(spec)
+    _warn(protocol.warnings)
     _console().print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
@@ -257,17 +242,31 @@ def generate(
         ts_out=ts_out,
         ts_runtime=ts_runtime,
     )
+    from .project import plan_generate
+    from .typescript.project import plan_typescript
+
     console = _console()
-    if settings.python_out is not None:
-        _generate_python(settings, force, started, console)
-    if settings.ts_out is not None:
-        _generate_typescript(settings, console)
+    # All or nothing: both outputs are rendered and checked before either is written.
+    python_plan = plan_generate(settings, force=force) if settings.python_out is not None else None
+    ts_plan = plan_typescript(settings) if settings.ts_out is not None else None
+    _warn([*(python_plan.warnings if python_plan else ()), *(ts_plan.warnings if ts_plan else ())])
+    if python_plan is not None:
+        _generate_python(python_plan, started, console)
+    if ts_plan is not None:
+        _generate_typescript(ts_plan, console)
 
 
-def _generate_python(settings: Settings, force: bool, started: float, console: Console) -> None:
-    from .project import generate as run
+def _warn(warnings: Iterable[Diagnostic]) -> None:
+    """Print each warning about the spec once, on stderr."""
+    console = _console(stderr=True)
+    for text in dict.fromkeys(str(item) for item in warnings):
+        console.print(f"[yellow]warning[/]: {escape(text)}")
 
-    report = run(settings, force=force)
+
+def _generate_python(plan: PythonPlan, started: float, console: Console) -> None:
+    from .project import write_generated
+
+    report = write_generated(plan)
     elapsed = time.perf_counter() - started
     if report.up_to_date:
         console.print(f"{display_path(report.out)}: up to date ({elapsed:.2f}s)", markup=False)
@@ -290,11 +289,11 @@ def _generate_python(settings: Settings, force: bool, started: float, console: C
         )
 
 
-def _generate_typescript(settings: Settings, console: Console) -> None:
-    from .typescript.project import generate_typescript
+def _generate_typescript(plan: TypeScriptPlan, console: Console) -> None:
+    from .typescript.project import write_typescript
 
     started = time.perf_counter()
-    report = generate_typescript(settings)
+    report = write_typescript(plan)
     elapsed = time.perf_counter() - started
     for path in report.written:
         console.print(f"wrote   {display_path(path)}", markup=False)

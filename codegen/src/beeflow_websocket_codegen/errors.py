@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Diagnostic", "SpecError", "SpecWarning", "display_path"]
+__all__ = ["Diagnostic", "SpecError", "display_path"]
 
 
 def display_path(path: Path) -> str:
@@ -62,11 +62,3 @@ class SpecError(Exception):
         if not self.diagnostics:
             raise ValueError("a SpecError needs at least one diagnostic")
         super().__init__("\n".join(str(item) for item in self.diagnostics))
-
-
-class SpecWarning(UserWarning):
-    """Something in the user's files that generation works around (it is left out); the CLI prints it."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic))
-        self.diagnostic = diagnostic

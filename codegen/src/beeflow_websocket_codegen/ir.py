@@ -104,6 +104,8 @@ class Protocol:
     problems: tuple[Problem, ...]
     #: payload schemas and everything they reference, by name: one JSON Schema ``$defs``
     schemas: dict[str, Any] = field(repr=False)
+    #: what was accepted but deserves a word: ignored keys, skipped non-JSON messages
+    warnings: tuple[Diagnostic, ...] = field(default=(), repr=False)
 
     def event(self, name: str) -> Event:
         return next(event for event in self.events if event.name == name)
@@ -158,6 +160,9 @@ class _Builder:
     problems: dict[str, set[str]] = field(default_factory=dict)  # action message key -> problem codes
     problem_defs: dict[str, tuple[int, str | None, str | None, Location]] = field(default_factory=dict)
     channels: dict[str, dict[str, str]] = field(default_factory=dict)  # channel location key -> carried
+    #: messages left out (non-JSON content): location key -> (why, where)
+    skipped: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # skipped messages an operation uses
 
     @property
     def root(self) -> Location:
@@ -182,6 +187,7 @@ class _Builder:
             ]
         else:
             used = list(carried.values())
+        used = self.json_only(used)
         is_action = operation["action"] == "receive"
         target = self.actions if is_action else self.events
         for message_key in used:
@@ -213,6 +219,7 @@ class _Builder:
             ]
         else:
             answers = list(carried.values()) if carried is not None else []
+        answers = self.json_only(answers)
         # The server receives an action and replies with events; it sends an event and receives actions.
         target = self.events if is_action else self.actions
         for message_key in answers:
@@ -221,6 +228,18 @@ class _Builder:
         if is_action:
             for message_key in used:
                 self.replies.setdefault(message_key, set()).update(answers)
+
+    def json_only(self, message_keys: list[str]) -> list[str]:
+        """``message_keys`` without the messages whose content is not JSON (each one warned about)."""
+        kept = []
+        for message_key in message_keys:
+            skipped = self.skipped.get(message_key)
+            if skipped is None:
+                kept.append(message_key)
+            else:
+                self.dropped.add(message_key)
+                self.workspace.warn(skipped[0], skipped[1])
+        return kept
 
     def channel_messages(self, channel: Any, location: Location, base: str) -> dict[str, str]:
         """Message location keys carried by a channel, by their key in the channel."""
@@ -274,9 +293,11 @@ class _Builder:
             raise self.fail("a message needs a non-blank 'name' (its wire name)", location)
         content_type = merged.get("contentType") or self.workspace.root.data.get("defaultContentType")
         if isinstance(content_type, str) and not _JSON_CONTENT_TYPE.match(content_type):
-            raise self.fail(
-                f"contentType {content_type!r} is not supported: beeflow-websocket frames are JSON; "
-                "expected application/json (or no contentType)",
+            # One non-JSON message does not sink the document: beeflow-websocket frames are JSON, so the
+            # message cannot travel over it, and every operation goes on without it (see docs: schemas.md).
+            self.skipped[location.key] = (
+                f"message {wire_name!r} skipped: its contentType {content_type!r} is not JSON, and "
+                "beeflow-websocket frames are JSON (no model, action or event is generated for it)",
                 location.child("contentType") if "contentType" in value else self.root.child("defaultContentType"),
             )
         preferred = merged.get("x-python-name")
@@ -344,8 +365,19 @@ class _Builder:
         if target != where and target.pointer is not None:
             # A payload that is a $ref: the model takes the name of the referenced schema.
             wanted = self.bundle.name_for(value, target)
-            return self.bundle.add(value, target, target_base, name=wanted, dialect=dialect)
-        return self.bundle.add(value, target, target_base, name=name, dialect=dialect)
+            return self.add_schema(value, target, target_base, name=wanted, dialect=dialect)
+        return self.add_schema(value, target, target_base, name=name, dialect=dialect)
+
+    def add_schema(self, value: Any, location: Location, base: str, *, name: str, dialect: str) -> str:
+        """Bundle one schema; a schema too deep to check is an error at its place, not a crash."""
+        try:
+            return self.bundle.add(value, location, base, name=name, dialect=dialect)
+        except RecursionError:
+            raise self.fail(
+                "this schema is nested too deeply to be checked (about 100 levels of subschemas); flatten it "
+                "with $ref to named schemas",
+                location,
+            ) from None
 
     def schema_format(self, value: Any, where: Location) -> str:
         if not isinstance(value, str):
@@ -426,6 +458,62 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+#: Keywords that apply their subschemas to the same value (they consume no data).
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_IN_PLACE_MAPS = ("dependentSchemas", "dependencies")
+_DEFS_REF = re.compile(r"^#/\$defs/(?P<name>[^/]+)$")
+
+
+def _in_place_references(schema: Any) -> set[str]:
+    """``$defs`` names that ``schema`` applies to the very value it validates (not to a member or item)."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        match = _DEFS_REF.match(node["$ref"]) if isinstance(node.get("$ref"), str) else None
+        if match is not None:
+            found.add(match["name"])
+        for key in _IN_PLACE_LISTS:
+            if isinstance(node.get(key), list):
+                stack.extend(node[key])
+        stack.extend(node[key] for key in _IN_PLACE_ONE if key in node)
+        for key in _IN_PLACE_MAPS:
+            if isinstance(node.get(key), dict):
+                stack.extend(node[key].values())
+    return found
+
+
+def _in_place_cycle(schemas: dict[str, Any]) -> list[str] | None:
+    """The first cycle of schemas that refer to each other without consuming data (``[A, B, A]``), if any.
+
+    Such a schema validates a value by validating the same value against itself: the check never
+    ends (RecursionError in Python, TS2456 in TypeScript), so no value can ever be accepted.
+    """
+    edges = {name: sorted(_in_place_references(schema) & schemas.keys()) for name, schema in schemas.items()}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        path: list[str] = [start]
+        iterators = [iter(edges[start])]
+        state[start] = 1
+        while iterators:
+            following = next(iterators[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                iterators.pop()
+            elif state.get(following) == 1:
+                return [*path[path.index(following) :], following]
+            elif not state.get(following):
+                state[following] = 1
+                path.append(following)
+                iterators.append(iter(edges[following]))
+    return None
+
+
 def _duplicates(kind: str, used: dict[str, _Used], workspace: Workspace) -> list[Diagnostic]:
     by_name: dict[str, list[Location]] = {}
     for entry in used.values():
@@ -464,6 +552,12 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
         )
     for key in sorted(operations):
         builder.operation(key, operations[key])
+    if builder.dropped and not builder.actions and not builder.events:
+        unusable = [builder.skipped[key] for key in sorted(builder.dropped)]
+        raise SpecError(
+            [workspace.diagnostic(why.replace(" skipped:", " cannot be used:"), where) for why, where in unusable]
+            + [workspace.diagnostic("no JSON message is left to generate code for", builder.root)]
+        )
     duplicates = _duplicates("action", builder.actions, workspace) + _duplicates("event", builder.events, workspace)
     if duplicates:
         raise SpecError(duplicates)
@@ -487,9 +581,20 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
             if isinstance(value, dict) and "schemaFormat" in value:
                 continue  # a Multi Format Schema Object (Avro, ...): nothing to type unless a payload uses it
             where = builder.root.child("components", "schemas", key)
-            builder.bundle.add(
+            builder.add_schema(
                 value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
             )
+
+    cycle = _in_place_cycle(builder.bundle.definitions)
+    if cycle is not None:
+        locations = builder.bundle.locations()
+        places = "; ".join(f"{name} at {workspace.diagnostic('', locations[name]).where()}" for name in cycle[:-1])
+        raise builder.fail(
+            f"schema {cycle[0]!r} refers to itself without reaching a property or an array item "
+            f"({' -> '.join(cycle)}, through $ref/allOf/anyOf/oneOf/not/if): checking a value against it would "
+            f"never end, so it can accept nothing. Put the recursion under a property or items. ({places})",
+            locations[cycle[0]],
+        )
 
     def finished(entry: _Used, message_key: str) -> Message:
         message = entry.message
@@ -563,4 +668,5 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
         events=tuple(events),
         problems=tuple(problems),
         schemas=builder.bundle.definitions,
+        warnings=tuple(workspace.warnings),
     )

@@ -30,7 +30,17 @@ from .python.emitter import (
 )
 from .spec import load_spec
 
-__all__ = ["CheckReport", "GenerateReport", "check", "generate", "load_protocol", "unimplemented_actions"]
+__all__ = [
+    "CheckReport",
+    "GenerateReport",
+    "PythonPlan",
+    "check",
+    "generate",
+    "load_protocol",
+    "plan_generate",
+    "unimplemented_actions",
+    "write_generated",
+]
 
 MANIFEST = f"{GENERATED_DIR}/manifest.json"
 
@@ -195,8 +205,28 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
-    """Write the package; return what was done."""
+@dataclass
+class PythonPlan:
+    """A rendered ``generate`` run, checked and ready to write (nothing is written yet)."""
+
+    settings: Settings
+    #: set when the last run had the same inputs: nothing to render or write
+    up_to_date: GenerateReport | None = None
+    protocol: Protocol | None = None
+    output: PythonOutput | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.protocol.warnings if self.protocol is not None else ()
+
+
+def plan_generate(settings: Settings, *, force: bool = False) -> PythonPlan:
+    """Render the package and check that it can be written; write nothing.
+
+    Every problem of the spec and of the output folder is raised here, so a caller that also
+    renders the TypeScript client can refuse the run before either output is touched.
+    """
     assert settings.python_out is not None
     out = settings.python_out
     if not force:
@@ -205,25 +235,41 @@ def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
             report = GenerateReport(out, up_to_date=True, unchanged=len(manifest["files"]) + 1)
             report.orphans = _orphans(out, manifest["handlers"])
             report.actions = len(manifest["handlers"])
-            return report
+            return PythonPlan(settings, up_to_date=report)
     protocol, output, files, out = _render(settings)
     if out.exists() and not out.is_dir():
         raise SpecError(Diagnostic("the output path exists and is not a folder", out))
     _refuse_foreign(out, files)
-    report = GenerateReport(out, actions=len(protocol.actions), events=len(protocol.events))
-    for relative, text in files.items():
+    return PythonPlan(settings, protocol=protocol, output=output, files=files)
+
+
+def write_generated(plan: PythonPlan) -> GenerateReport:
+    """Write what :func:`plan_generate` rendered; return what was done."""
+    if plan.up_to_date is not None:
+        return plan.up_to_date
+    assert plan.settings.python_out is not None
+    assert plan.protocol is not None
+    assert plan.output is not None
+    out = plan.settings.python_out
+    report = GenerateReport(out, actions=len(plan.protocol.actions), events=len(plan.protocol.events))
+    for relative, text in plan.files.items():
         path = out / relative
         if write_if_changed(path, text):
             report.written.append(path)
         else:
             report.unchanged += 1
-    for relative, text in output.user.items():
+    for relative, text in plan.output.user.items():
         path = out / relative
         if not path.exists():
             _write(path, text)
             report.created.append(path)
-    report.orphans = _orphans(out, output.handler_modules)
+    report.orphans = _orphans(out, plan.output.handler_modules)
     return report
+
+
+def generate(settings: Settings, *, force: bool = False) -> GenerateReport:
+    """Write the package; return what was done."""
+    return write_generated(plan_generate(settings, force=force))
 
 
 def _is_not_implemented_call(node: ast.stmt) -> bool:

@@ -11,14 +11,13 @@ user's files.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from .errors import SpecError, SpecWarning
+from .errors import SpecError
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
 
@@ -224,7 +223,7 @@ class SchemaBundle:
         return result
 
     def drop_invalid_defaults(self) -> None:
-        """Leave out each ``default`` its own schema refuses, with a warning (:class:`SpecWarning`).
+        """Leave out each ``default`` its own schema refuses, with a warning on the workspace.
 
         A default is an annotation, but the generated models use it as the value of an absent
         member: one that does not validate would give code that fails ``mypy`` and ``tsc``.
@@ -238,13 +237,8 @@ class SchemaBundle:
                 continue
             del schema["default"]
             reason = error.message + (f" at {error.json_path}" if error.path else "")
-            warnings.warn(
-                SpecWarning(
-                    self.workspace.diagnostic(
-                        f"the default does not match its schema ({reason}): left out of the generated code", where
-                    )
-                ),
-                stacklevel=2,
+            self.workspace.warn(
+                f"the default does not match its schema ({reason}): left out of the generated code", where
             )
 
     def _reference(self, ref: Any, site: Location, base: str, dialect: str) -> str:

@@ -32,14 +32,15 @@ class _Object:
     name: str
     fields: dict[str, Any]
     required: tuple[str, ...] = ()
-    #: the keys of this object are names chosen by the user (components): check their syntax.
     extensions: bool = True
 
 
 @dataclass(frozen=True)
 class _Map:
     item: Any
-    component_keys: bool = False
+    #: the syntax AsyncAPI 3 gives the keys: "component" (components), "name" (servers and
+    #: parameters), or None: channel, operation and message keys are free text ("room/{id}", "chat:send").
+    keys: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,12 @@ CHANNEL = _Object(
     "Channel Object",
     {
         "address": NULLABLE_STRING,
-        "messages": _Map(_RefOr(MESSAGE), component_keys=True),
+        "messages": _Map(_RefOr(MESSAGE)),
         "title": STRING,
         "summary": STRING,
         "description": STRING,
         "servers": _List(_Ref(SERVER, "a server")),
-        "parameters": _Map(_RefOr(PARAMETER), component_keys=True),
+        "parameters": _Map(_RefOr(PARAMETER), keys="name"),
         "tags": TAGS,
         "externalDocs": _RefOr(EXTERNAL_DOCS),
         "bindings": BINDINGS,
@@ -186,25 +187,25 @@ OPERATION = _Object(
 COMPONENTS = _Object(
     "Components Object",
     {
-        "schemas": _Map(SCHEMA, component_keys=True),
-        "servers": _Map(_RefOr(SERVER), component_keys=True),
-        "channels": _Map(_RefOr(CHANNEL), component_keys=True),
-        "operations": _Map(_RefOr(OPERATION), component_keys=True),
-        "messages": _Map(_RefOr(MESSAGE), component_keys=True),
-        "securitySchemes": _Map(_RefOr(SECURITY_SCHEME), component_keys=True),
-        "serverVariables": _Map(_RefOr(SERVER_VARIABLE), component_keys=True),
-        "parameters": _Map(_RefOr(PARAMETER), component_keys=True),
-        "correlationIds": _Map(_RefOr(CORRELATION_ID), component_keys=True),
-        "replies": _Map(_RefOr(REPLY), component_keys=True),
-        "replyAddresses": _Map(_RefOr(REPLY_ADDRESS), component_keys=True),
-        "externalDocs": _Map(_RefOr(EXTERNAL_DOCS), component_keys=True),
-        "tags": _Map(_RefOr(TAG), component_keys=True),
-        "operationTraits": _Map(_RefOr(OPERATION_TRAIT), component_keys=True),
-        "messageTraits": _Map(_RefOr(MESSAGE_TRAIT), component_keys=True),
-        "serverBindings": _Map(BINDINGS, component_keys=True),
-        "channelBindings": _Map(BINDINGS, component_keys=True),
-        "operationBindings": _Map(BINDINGS, component_keys=True),
-        "messageBindings": _Map(BINDINGS, component_keys=True),
+        "schemas": _Map(SCHEMA, keys="component"),
+        "servers": _Map(_RefOr(SERVER), keys="component"),
+        "channels": _Map(_RefOr(CHANNEL), keys="component"),
+        "operations": _Map(_RefOr(OPERATION), keys="component"),
+        "messages": _Map(_RefOr(MESSAGE), keys="component"),
+        "securitySchemes": _Map(_RefOr(SECURITY_SCHEME), keys="component"),
+        "serverVariables": _Map(_RefOr(SERVER_VARIABLE), keys="component"),
+        "parameters": _Map(_RefOr(PARAMETER), keys="component"),
+        "correlationIds": _Map(_RefOr(CORRELATION_ID), keys="component"),
+        "replies": _Map(_RefOr(REPLY), keys="component"),
+        "replyAddresses": _Map(_RefOr(REPLY_ADDRESS), keys="component"),
+        "externalDocs": _Map(_RefOr(EXTERNAL_DOCS), keys="component"),
+        "tags": _Map(_RefOr(TAG), keys="component"),
+        "operationTraits": _Map(_RefOr(OPERATION_TRAIT), keys="component"),
+        "messageTraits": _Map(_RefOr(MESSAGE_TRAIT), keys="component"),
+        "serverBindings": _Map(BINDINGS, keys="component"),
+        "channelBindings": _Map(BINDINGS, keys="component"),
+        "operationBindings": _Map(BINDINGS, keys="component"),
+        "messageBindings": _Map(BINDINGS, keys="component"),
     },
 )
 DOCUMENT = _Object(
@@ -213,16 +214,22 @@ DOCUMENT = _Object(
         "asyncapi": STRING,
         "id": STRING,
         "info": INFO,
-        "servers": _Map(_RefOr(SERVER), component_keys=True),
+        "servers": _Map(_RefOr(SERVER), keys="name"),
         "defaultContentType": STRING,
-        "channels": _Map(_RefOr(CHANNEL), component_keys=True),
-        "operations": _Map(_RefOr(OPERATION), component_keys=True),
+        "channels": _Map(_RefOr(CHANNEL)),
+        "operations": _Map(_RefOr(OPERATION)),
         "components": COMPONENTS,
     },
     ("asyncapi", "info"),
 )
 
-_KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_KEY_RULES = {
+    # ^[a-zA-Z0-9\.\-_]+$ for the keys of the Components Object's maps
+    "component": (_NAME_CHARACTERS | {"."}, "letters A-Z and a-z, digits, '.', '-' and '_' (AsyncAPI component names)"),
+    # ^[A-Za-z0-9_\-]+$ for the Servers Object and the Parameters Object
+    "name": (_NAME_CHARACTERS, "letters A-Z and a-z, digits, '-' and '_' (AsyncAPI server and parameter names)"),
+}
 _MAX_DIAGNOSTICS = 50
 
 
@@ -246,13 +253,17 @@ class _Walker:
             if not isinstance(value, dict):
                 self.report(f"expected an object (a map of names), found {kind_of(value)}", location)
                 return
+            rule = _KEY_RULES.get(kind.keys) if kind.keys else None
             for key in sorted(value):
-                if kind.component_keys and not (key and set(key) <= _KEY_CHARACTERS):
-                    self.report(
-                        f"the key {key!r} may contain only letters A-Z and a-z, digits, '.', '-' and '_' "
-                        "(AsyncAPI component names)",
-                        location.child(key),
-                    )
+                if rule is not None and not (key and set(key) <= rule[0]):
+                    if kind.keys == "name":
+                        # The official JSON Schema of AsyncAPI 3 does not enforce this rule, documents break it
+                        # ("httpbin.org"), and the generator uses neither name: a warning, not a refusal.
+                        self.workspace.warn(
+                            f"the key {key!r} should contain only {rule[1]}; it is accepted", location.child(key)
+                        )
+                    else:
+                        self.report(f"the key {key!r} may contain only {rule[1]}", location.child(key))
                 self.check(value[key], kind.item, location.child(key), base)
         elif isinstance(kind, _List):
             if not isinstance(value, list):
@@ -278,8 +289,11 @@ class _Walker:
     def follow(self, value: dict[str, Any], kind: Any, location: Location, base: str) -> None:
         extra = sorted(key for key in value if key != "$ref" and not key.startswith("x-"))
         if extra:
-            self.report(
-                f"a Reference Object has only '$ref'; found also {', '.join(map(repr, extra))}",
+            # AsyncAPI 3: "This object cannot be extended with additional properties, and any properties
+            # added SHALL be ignored." Tools accept such documents; so does this one, with a warning.
+            self.workspace.warn(
+                f"ignored {', '.join(map(repr, extra))} next to '$ref': a Reference Object takes only '$ref' "
+                "(AsyncAPI ignores its other keys)",
                 location.child(extra[0]),
             )
         try:

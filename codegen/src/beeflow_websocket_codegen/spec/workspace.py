@@ -23,7 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError
 
-from .source import SourceFile, escape_pointer, load_source
+from .source import SourceFile, escape_pointer, load_source, pointer_parts
 
 __all__ = ["Location", "Workspace", "kind_of"]
 
@@ -74,6 +74,8 @@ class Workspace:
         self._id_dirs: list[tuple[str, Path]] = []
         self._registry: Registry[Any] = Registry()
         self._resolved: dict[tuple[str, str], tuple[Any, Location, str]] = {}
+        #: things the generator accepts but the user should know about (printed as warnings)
+        self.warnings: list[Diagnostic] = []
         self.root_uri = _file_uri(root)
         self.root = self._load(root, is_root=True)
 
@@ -146,31 +148,73 @@ class Workspace:
 
     # -- resolution ------------------------------------------------------------------------
 
-    def resolve(self, ref: Any, base: str, site: Location) -> tuple[Any, Location, str]:
+    def resolve(self, ref: Any, base: str, site: Location, *, _hops: int = 0) -> tuple[Any, Location, str]:
         """Follow one ``$ref`` found at ``site`` in a document whose base URI is ``base``.
 
-        Returns the target value, its location and the base URI that applies inside it.
+        Returns the target value, its location and the base URI that applies inside it. A JSON
+        pointer may pass through Reference Objects (``#/channels/chat/messages/send`` where
+        ``chat`` is itself a ``$ref``): they are followed on the way, as AsyncAPI tools do.
         """
         if not isinstance(ref, str):
             raise SpecError(self.diagnostic(f"expected $ref to be a string, found {kind_of(ref)}", site))
         cached = self._resolved.get((ref, base))
         if cached is not None:
             return cached
+        if _hops > _MAX_REF_HOPS:
+            raise SpecError(self.diagnostic(f"cannot follow $ref {ref!r}: it leads to a cycle of references", site))
         # urljoin does not join fragments onto URNs (urn:uuid:...): a same-document ref is joined by hand.
         target = urldefrag(base).url + ref if ref.startswith("#") else urljoin(base, ref)
         document, fragment = urldefrag(target)
         document = self._ensure_document(document, site)
-        full = f"{document}#{fragment}" if fragment else document
+        if fragment == "" or fragment.startswith("/"):
+            found = self._walk(ref, document, unquote(fragment), site, _hops)
+        else:
+            try:
+                resolved = self._registry.resolver().lookup(f"{document}#{fragment}")
+            except Unresolvable as error:
+                raise SpecError(self.diagnostic(f"dangling $ref {ref!r}: {_unresolvable(error)}", site)) from None
+            found = (resolved.contents, Location(document, None), document)
+        self._resolved[ref, base] = found
+        return found
+
+    def _walk(self, ref: str, document: str, pointer: str, site: Location, hops: int) -> tuple[Any, Location, str]:
+        """The value at ``pointer`` in ``document``, following Reference Objects met on the way."""
         try:
-            resolved = self._registry.resolver().lookup(full)
+            value = self._registry.resolver().lookup(document).contents
         except Unresolvable as error:
             raise SpecError(self.diagnostic(f"dangling $ref {ref!r}: {_unresolvable(error)}", site)) from None
-        if fragment == "" or fragment.startswith("/"):
-            location = Location(document, unquote(fragment))
-        else:
-            location = Location(document, None)
-        self._resolved[ref, base] = (resolved.contents, location, document)
-        return resolved.contents, location, document
+        location, base = Location(document, ""), document
+        for token in pointer_parts(pointer):
+            if isinstance(value, dict) and token not in value and "$ref" in value:
+                value, location, base = self.resolve(value["$ref"], base, location.child("$ref"), _hops=hops + 1)
+            if isinstance(value, dict):
+                if token not in value:
+                    raise SpecError(
+                        self.diagnostic(
+                            f"dangling $ref {ref!r}: {_place(location, site)} has no member {token!r}", site
+                        )
+                    )
+                value = value[token]
+            elif isinstance(value, list):
+                if not (token.isdigit() and int(token) < len(value) and (token == "0" or token[0] != "0")):
+                    raise SpecError(
+                        self.diagnostic(
+                            f"dangling $ref {ref!r}: {_place(location, site)} is an array of {len(value)} item(s), "
+                            f"it has no item {token!r}",
+                            site,
+                        )
+                    )
+                value = value[int(token)]
+            else:
+                raise SpecError(
+                    self.diagnostic(
+                        f"dangling $ref {ref!r}: {_place(location, site)} is {kind_of(value)}, not an object or "
+                        f"an array, so it has no member {token!r}",
+                        site,
+                    )
+                )
+            location = location.child(token)
+        return value, location, base
 
     def deref(self, value: Any, location: Location, base: str) -> tuple[Any, Location, str]:
         """Follow ``$ref`` objects (``{"$ref": ...}``) until a value that is not one."""
@@ -181,6 +225,12 @@ class Workspace:
             seen.add(location.key)
             value, location, base = self.resolve(value["$ref"], base, location.child("$ref"))
         return value, location, base
+
+    def warn(self, message: str, location: Location | None) -> None:
+        """Record a warning (once per message and place)."""
+        diagnostic = self.diagnostic(message, location)
+        if diagnostic not in self.warnings:
+            self.warnings.append(diagnostic)
 
     # -- positions -------------------------------------------------------------------------
 
@@ -222,6 +272,14 @@ def kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__  # pragma: no cover
+
+
+def _place(location: Location, site: Location) -> str:
+    """``'#/channels/ping'`` (with the file's name when it is not the file of ``site``)."""
+    file = "" if location.uri == site.uri else location.uri.rstrip("/").rsplit("/", 1)[-1]
+    if not location.pointer:
+        return f"the root of {file}" if file else "the document root"
+    return f"'{file}#{location.pointer}'"
 
 
 def _unresolvable(error: Unresolvable) -> str:

@@ -513,7 +513,9 @@ def fold_aliases(definitions: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
             target: str | None = match["name"] if match else None
             if target is None or target == alias or target not in schemas or counts.get(target) != 1:
                 continue
-            merged = dict(schemas.pop(target))
+            folded = schemas.pop(target)
+            # A boolean schema (``$defs: {b: true}``) folds as its object form: {} or {not: {}}.
+            merged = dict(folded) if isinstance(folded, dict) else {} if folded else {"not": {}}
             for key in ("description", "title"):
                 if key in schema and key not in merged:
                     merged[key] = schema[key]

@@ -14,11 +14,21 @@ from pathlib import Path
 
 from beeflow_websocket_codegen.config import Settings
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError, display_path
+from beeflow_websocket_codegen.ir import Protocol
 from beeflow_websocket_codegen.project import load_protocol, write_if_changed
 
 from .emitter import HEADER_MARK, emit_declarations, emit_typescript
 
-__all__ = ["TypeScriptCheck", "TypeScriptReport", "check_typescript", "generate_typescript", "render_typescript"]
+__all__ = [
+    "TypeScriptCheck",
+    "TypeScriptPlan",
+    "TypeScriptReport",
+    "check_typescript",
+    "generate_typescript",
+    "plan_typescript",
+    "render_typescript",
+    "write_typescript",
+]
 
 
 @dataclass
@@ -54,15 +64,19 @@ def _relative_spec(spec: Path, directory: Path) -> str:
 
 def render_typescript(settings: Settings) -> dict[Path, str]:
     """Every file of the TypeScript output by path (written nowhere)."""
+    return _render(settings)[0]
+
+
+def _render(settings: Settings) -> tuple[dict[Path, str], Protocol]:
     assert settings.ts_out is not None
     out = settings.ts_out
     protocol = load_protocol(settings.spec, shared_schemas=True)
     if out.suffix == ".ts":
         spec = _relative_spec(settings.spec, out.parent)
-        return {out: emit_declarations(protocol, spec=spec, width=settings.line_length)}
+        return {out: emit_declarations(protocol, spec=spec, width=settings.line_length)}, protocol
     spec = _relative_spec(settings.spec, out)
     files = emit_typescript(protocol, spec=spec, width=settings.line_length, runtime=settings.ts_runtime)
-    return {out / relative: text for relative, text in files.items()}
+    return {out / relative: text for relative, text in files.items()}, protocol
 
 
 def _generated_by_us(path: Path) -> bool:
@@ -80,10 +94,19 @@ def _stale(settings: Settings, files: dict[Path, str]) -> list[Path]:
     return [path for path in sorted(settings.ts_out.rglob("*.ts")) if path not in files and _generated_by_us(path)]
 
 
-def generate_typescript(settings: Settings) -> TypeScriptReport:
-    """Write the TypeScript output; files whose content is unchanged are not touched."""
+@dataclass
+class TypeScriptPlan:
+    """A rendered TypeScript run, checked and ready to write (nothing is written yet)."""
+
+    settings: Settings
+    files: dict[Path, str]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def plan_typescript(settings: Settings) -> TypeScriptPlan:
+    """Render the TypeScript output and check that it can be written; write nothing."""
     assert settings.ts_out is not None
-    files = render_typescript(settings)
+    files, protocol = _render(settings)
     if settings.ts_out.suffix != ".ts" and settings.ts_out.exists() and not settings.ts_out.is_dir():
         raise SpecError(Diagnostic("the TypeScript output path exists and is not a folder", settings.ts_out))
     for path in files:
@@ -96,14 +119,25 @@ def generate_typescript(settings: Settings) -> TypeScriptReport:
                     path,
                 )
             )
-    report = TypeScriptReport(settings.ts_out)
-    for path, text in files.items():
+    return TypeScriptPlan(settings, files, protocol.warnings)
+
+
+def write_typescript(plan: TypeScriptPlan) -> TypeScriptReport:
+    """Write what :func:`plan_typescript` rendered; files whose content is unchanged are not touched."""
+    assert plan.settings.ts_out is not None
+    report = TypeScriptReport(plan.settings.ts_out)
+    for path, text in plan.files.items():
         if write_if_changed(path, text):
             report.written.append(path)
         else:
             report.unchanged += 1
-    report.stale = _stale(settings, files)
+    report.stale = _stale(plan.settings, plan.files)
     return report
+
+
+def generate_typescript(settings: Settings) -> TypeScriptReport:
+    """Write the TypeScript output; files whose content is unchanged are not touched."""
+    return write_typescript(plan_typescript(settings))
 
 
 def check_typescript(settings: Settings) -> TypeScriptCheck:
