@@ -19,8 +19,8 @@ from urllib.request import url2pathname
 
 from referencing import Registry, Resource
 from referencing.exceptions import CannotDetermineSpecification, Unresolvable
-from referencing.jsonschema import DRAFT202012
 
+from beeflow_websocket_codegen.dialects import ASYNCAPI_DEFAULT, format_dialect, specification
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError
 
 from .source import SourceFile, escape_pointer, load_source
@@ -84,7 +84,8 @@ class Workspace:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load(self, path: Path, *, is_root: bool = False) -> SourceFile:
+    def _load(self, path: Path, *, is_root: bool = False, dialect: str = ASYNCAPI_DEFAULT) -> SourceFile:
+        """Load a file; a JSON Schema file is read in its ``$schema``'s dialect, else in ``dialect``."""
         uri = _file_uri(path)
         source = self._files.get(uri)
         if source is not None:
@@ -95,12 +96,12 @@ class Workspace:
         if not isinstance(source.data, dict):
             resource: Resource[Any] = Resource.opaque(source.data)
         elif is_root:
-            resource = DRAFT202012.create_resource(source.data)
+            resource = Resource.opaque(source.data)  # an AsyncAPI document: its schemas are crawled below
         else:
             try:
-                resource = Resource.from_contents(source.data, default_specification=DRAFT202012)
+                resource = Resource.from_contents(source.data, default_specification=specification(dialect))
             except CannotDetermineSpecification:
-                resource = DRAFT202012.create_resource(source.data)
+                resource = specification(dialect).create_resource(source.data)
         resources = [(uri, resource)]
         own_id = source.data.get("$id") if isinstance(source.data, dict) and not is_root else None
         if isinstance(own_id, str) and own_id:
@@ -109,10 +110,29 @@ class Workspace:
                 resources.append((id_uri, resource))
                 self._documents.setdefault(id_uri, (source, ""))
                 self._id_dirs.append((posixpath.dirname(id_uri) + "/", path.resolve().parent))
-        self._registry = self._registry.with_resources(resources).crawl()
+        if is_root:
+            resources.extend(_embedded_schemas(source.data, uri))
+        self._crawl(resources, source)
         return source
 
-    def _ensure_document(self, document: str, site: Location | None) -> str:
+    def _crawl(self, resources: list[tuple[str, Resource[Any]]], source: SourceFile) -> None:
+        """Add ``resources`` and every resource their ``$id`` values embed; a schema ``referencing``
+        cannot crawl (a value of the wrong type under a keyword) is still found by JSON pointer."""
+        try:
+            registry = self._registry.with_resources(resources).crawl()
+        except (AttributeError, TypeError, ValueError, KeyError):
+            opaque = [(uri, Resource.opaque(resource.contents)) for uri, resource in resources[:1]]
+            registry = self._registry.with_resources(opaque).crawl()
+        # Embedded resources ($id inside a file) keep their place in the file, for diagnostics.
+        pointers = _pointers(source.data)
+        for uri, resource in registry.items():
+            if uri not in self._documents and isinstance(resource.contents, dict):
+                pointer = pointers.get(id(resource.contents))
+                if pointer is not None:
+                    self._documents[uri] = (source, pointer)
+        self._registry = registry
+
+    def _ensure_document(self, document: str, site: Location | None, dialect: str = ASYNCAPI_DEFAULT) -> str:
         """Load the document ``document`` if needed; return its canonical URI."""
         if document in self._documents:
             return document
@@ -124,10 +144,12 @@ class Workspace:
                 if document.startswith(id_dir):
                     candidate = directory / url2pathname(unquote(document[len(id_dir) :]))
                     if candidate.is_file():
-                        source = self._load(candidate)
+                        source = self._load(candidate, dialect=dialect)
                         self._documents.setdefault(document, (source, ""))
                         if document not in {uri for uri, _ in self._registry.items()}:
-                            resource = Resource.from_contents(source.data, default_specification=DRAFT202012)
+                            resource = Resource.from_contents(
+                                source.data, default_specification=specification(dialect)
+                            )
                             self._registry = self._registry.with_resource(document, resource).crawl()
                         return document
             raise SpecError(
@@ -141,13 +163,17 @@ class Workspace:
         if canonical not in self._files:
             if not path.is_file():
                 raise SpecError(self.diagnostic(f"dangling $ref: the file {str(path)!r} does not exist", site))
-            self._load(path)
+            self._load(path, dialect=dialect)
         return canonical
 
     # -- resolution ------------------------------------------------------------------------
 
-    def resolve(self, ref: Any, base: str, site: Location) -> tuple[Any, Location, str]:
+    def resolve(
+        self, ref: Any, base: str, site: Location, dialect: str = ASYNCAPI_DEFAULT
+    ) -> tuple[Any, Location, str]:
         """Follow one ``$ref`` found at ``site`` in a document whose base URI is ``base``.
+
+        A file loaded to follow it is read as a JSON Schema of ``dialect`` unless it names its own.
 
         Returns the target value, its location and the base URI that applies inside it.
         """
@@ -159,7 +185,7 @@ class Workspace:
         # urljoin does not join fragments onto URNs (urn:uuid:...): a same-document ref is joined by hand.
         target = urldefrag(base).url + ref if ref.startswith("#") else urljoin(base, ref)
         document, fragment = urldefrag(target)
-        document = self._ensure_document(document, site)
+        document = self._ensure_document(document, site, dialect)
         full = f"{document}#{fragment}" if fragment else document
         try:
             resolved = self._registry.resolver().lookup(full)
@@ -172,14 +198,16 @@ class Workspace:
         self._resolved[ref, base] = (resolved.contents, location, document)
         return resolved.contents, location, document
 
-    def deref(self, value: Any, location: Location, base: str) -> tuple[Any, Location, str]:
+    def deref(
+        self, value: Any, location: Location, base: str, dialect: str = ASYNCAPI_DEFAULT
+    ) -> tuple[Any, Location, str]:
         """Follow ``$ref`` objects (``{"$ref": ...}``) until a value that is not one."""
         seen: set[str] = set()
         while isinstance(value, dict) and "$ref" in value:
             if location.key in seen or len(seen) > _MAX_REF_HOPS:
                 raise SpecError(self.diagnostic("this $ref refers to itself (a cycle of references)", location))
             seen.add(location.key)
-            value, location, base = self.resolve(value["$ref"], base, location.child("$ref"))
+            value, location, base = self.resolve(value["$ref"], base, location.child("$ref"), dialect)
         return value, location, base
 
     # -- positions -------------------------------------------------------------------------
@@ -206,6 +234,59 @@ class Workspace:
         position = source.nearest_position(pointer)
         line, column = position if position is not None else (None, None)
         return Diagnostic(message, source.path, pointer, line, column)
+
+
+#: Keys of AsyncAPI objects whose value is a schema (a Multi Format Schema Object or a Schema Object).
+_SCHEMA_KEYS = frozenset({"payload", "headers"})
+
+
+def _embedded_schemas(document: Any, uri: str) -> list[tuple[str, Resource[Any]]]:
+    """The schemas of an AsyncAPI document, as resources to crawl for the ``$id`` values they embed.
+
+    Only the schemas (payloads, headers, ``components/schemas``) are crawled, each in its own
+    dialect, so an ``$id`` anywhere else (inside an ``enum`` value, an example) is not an identifier.
+    """
+    found: list[tuple[str, Resource[Any]]] = []
+
+    def add(schema: Any, pointer: str, dialect: str) -> None:
+        if isinstance(schema, dict) and "schemaFormat" in schema and "schema" in schema:
+            text = schema["schemaFormat"]
+            dialect = (format_dialect(text) if isinstance(text, str) else None) or dialect
+            add(schema["schema"], pointer + "/schema", dialect)
+            return
+        if not isinstance(schema, dict) or "$ref" in schema and len(schema) == 1:
+            return
+        own = schema.get("$schema")
+        spec = specification(own if isinstance(own, str) else dialect)
+        # Keyed by its place, so a schema without $id stays apart from the document; its $ids join onto uri.
+        found.append((f"{uri}#{pointer}", spec.create_resource(schema)))
+
+    def walk(node: Any, pointer: str, depth: int) -> None:
+        if depth > 12 or not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            child = f"{pointer}/{escape_pointer(str(key))}"
+            if key in _SCHEMA_KEYS or pointer == "/components/schemas":
+                add(value, child, ASYNCAPI_DEFAULT)
+            elif isinstance(value, dict):
+                walk(value, child, depth + 1)
+
+    walk(document, "", 0)
+    return found
+
+
+def _pointers(document: Any) -> dict[int, str]:
+    """The JSON pointer of every object in ``document``, by ``id()``."""
+    found: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, dict):
+            found.setdefault(id(node), pointer)
+            stack.extend((value, f"{pointer}/{escape_pointer(str(key))}") for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, f"{pointer}/{index}") for index, value in enumerate(node))
+    return found
 
 
 def kind_of(value: Any) -> str:
