@@ -243,17 +243,19 @@ def build(root: Path, dialect: str = "2020-12") -> tuple[Path, list[Case], dict[
                 message = _message(action, schema, schema_format)
                 refused = _refused(root, action, message)
                 if refused is not None:
-                    if placement == "root" and "must admit JSON objects" in refused:
-                        if not any(test["valid"] for test in chosen):
-                            result.exclude(file, len(chosen), f"{file} | {group['description']}: admits no object")
-                            continue
+                    no_object = placement == "root" and "must admit JSON objects" in refused
+                    if no_object and not any(test["valid"] for test in chosen):
+                        result.exclude(file, len(chosen), f"{file} | {group['description']}: admits no object")
+                        continue
                     # The generator cannot read this schema: every test of the group is a disagreement.
                     for test in chosen:
                         result.count(file, False, f"{file} | {group['description']} | {test['description']}: {refused}")
                     continue
                 channel_messages[action] = message
                 cases.extend(
-                    Case(file, group["description"], test["description"], action, test["data"], test["valid"], placement)
+                    Case(
+                        file, group["description"], test["description"], action, test["data"], test["valid"], placement
+                    )
                     for test in chosen
                 )
     spec = _spec(channel_messages, f"JSON-Schema-Test-Suite {dialect}")

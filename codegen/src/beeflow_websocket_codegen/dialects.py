@@ -22,7 +22,15 @@ from typing import Any
 from referencing import Specification
 from referencing.jsonschema import DRAFT4, DRAFT6, DRAFT7, DRAFT201909, DRAFT202012
 
-__all__ = ["ASYNCAPI_DEFAULT", "dialect_name", "format_dialect", "is_keyword", "normalize", "ref_overrides_siblings", "specification"]
+__all__ = [
+    "ASYNCAPI_DEFAULT",
+    "dialect_name",
+    "format_dialect",
+    "is_keyword",
+    "normalize",
+    "ref_overrides_siblings",
+    "specification",
+]
 
 _NAMES = {
     "json-schema.org/draft-04/schema": "draft-04",

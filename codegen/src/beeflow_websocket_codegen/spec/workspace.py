@@ -147,9 +147,7 @@ class Workspace:
                         source = self._load(candidate, dialect=dialect)
                         self._documents.setdefault(document, (source, ""))
                         if document not in {uri for uri, _ in self._registry.items()}:
-                            resource = Resource.from_contents(
-                                source.data, default_specification=specification(dialect)
-                            )
+                            resource = Resource.from_contents(source.data, default_specification=specification(dialect))
                             self._registry = self._registry.with_resource(document, resource).crawl()
                         return document
             raise SpecError(
@@ -254,7 +252,7 @@ def _embedded_schemas(document: Any, uri: str) -> list[tuple[str, Resource[Any]]
             dialect = (format_dialect(text) if isinstance(text, str) else None) or dialect
             add(schema["schema"], pointer + "/schema", dialect)
             return
-        if not isinstance(schema, dict) or "$ref" in schema and len(schema) == 1:
+        if not isinstance(schema, dict) or ("$ref" in schema and len(schema) == 1):
             return
         own = schema.get("$schema")
         spec = specification(own if isinstance(own, str) else dialect)
