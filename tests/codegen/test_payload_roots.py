@@ -97,7 +97,9 @@ CASES: dict[str, tuple[Any, str | None, list[tuple[dict[str, Any], bool]]]] = {
         {
             "type": "object",
             "$defs": {"n": {"type": "integer"}},
-            "properties": {"a": {"$ref": "#/channels/ws/messages/ref_siblings_2020/payload/schema/$defs/n", "maximum": 1}},
+            "properties": {
+                "a": {"$ref": "#/channels/ws/messages/ref_siblings_2020/payload/schema/$defs/n", "maximum": 1}
+            },
         },
         DRAFT_2020_12,
         [({"a": 1}, True), ({"a": 5}, False)],
@@ -248,6 +250,8 @@ def test_a_payload_that_admits_no_object_is_a_clear_error(tmp_path: Path, schema
     (tmp_path / "asyncapi.json").write_text(json.dumps(spec), encoding="utf-8")
     result = cli("generate", tmp_path / "asyncapi.json", "--python-out", tmp_path / "out")
     assert result.exit_code == 1
-    assert "asyncapi.json" in result.output and "#/channels/ws/messages/bad/payload" in result.output
-    assert "must admit JSON objects" in result.output and admits in result.output
+    assert "asyncapi.json" in result.output
+    assert "#/channels/ws/messages/bad/payload" in result.output
+    assert "must admit JSON objects" in result.output
+    assert admits in result.output
     assert "Traceback" not in result.output
