@@ -255,3 +255,25 @@ def test_a_payload_that_admits_no_object_is_a_clear_error(tmp_path: Path, schema
     assert "must admit JSON objects" in result.output
     assert admits in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_typescript_of_every_admitted_root_compiles(tmp_path: Path) -> None:
+    from .test_typescript import STRICT, _tsc
+
+    messages = {name: _message(name, schema, fmt) for name, (schema, fmt, _) in CASES.items()}
+    (tmp_path / "asyncapi.json").write_text(json.dumps(_spec(messages)), encoding="utf-8")
+    result = cli("generate", tmp_path / "asyncapi.json", "--ts-out", tmp_path / "api")
+    assert result.exit_code == 0, result.output
+    models = (tmp_path / "api" / "models.ts").read_text(encoding="utf-8")
+    # A payload is an object on the wire: only the object part of its schema is its type.
+    assert "export type ArrayOrObjectPayload = { a: unknown; [key: string]: unknown };" in models
+    assert "export type EnumObjectPayload = { a: 1 };" in models
+    assert "export type NegatedPayload = { [key: string]: unknown };" in models
+    # An inline Multi Format Schema Object is named after its message, as any inline payload.
+    assert "export interface UnevaluatedPayload {" in models
+    config = tmp_path / "tsconfig.json"
+    config.write_text(
+        json.dumps({"compilerOptions": STRICT, "files": [str(tmp_path / "api" / "index.ts")]}), encoding="utf-8"
+    )
+    compiled = _tsc("-p", config, cwd=tmp_path)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr

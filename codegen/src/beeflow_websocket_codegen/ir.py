@@ -341,7 +341,7 @@ class _Builder:
                 f"is one), but it admits {verdict} only",
                 target,
             )
-        if target != where and target.pointer is not None:
+        if target not in (where, where.child("schema")) and target.pointer is not None:
             # A payload that is a $ref: the model takes the name of the referenced schema.
             wanted = self.bundle.name_for(value, target)
             return self.bundle.add(value, target, target_base, name=wanted, dialect=dialect)
