@@ -194,15 +194,19 @@ def test_a_root_id_is_the_base_of_its_refs(tmp_path: Path) -> None:
 def test_an_id_beside_a_ref_is_applied_once(tmp_path: Path) -> None:
     files = {
         "schemas/root.json": {
-            "$id": "http://example.com/a/root.json",
+            "$id": "http://example.com/root.json",
             "type": "object",
-            "properties": {"v": {"$id": "sub/", "$ref": "leaf.json"}},
-        },
-        "schemas/sub/leaf.json": {"$id": "http://example.com/a/sub/leaf.json", "type": "integer"},
+            "properties": {"v": {"$ref": "sub/"}, "w": {"$ref": "#/$defs/s"}},
+            "$defs": {
+                "s": {"$id": "sub/", "$ref": "leaf.json"},
+                "leaf": {"$id": "sub/leaf.json", "type": "integer"},
+            },
+        }
     }
     spec_schema = {"schemaFormat": DRAFT_2020_12, "schema": {"$ref": "schemas/root.json"}}
     root = _generate(tmp_path, {"nested": {"name": "nested", "payload": spec_schema}}, files)
-    assert _send(root, [("nested", {"v": 1}, True), ("nested", {"v": "x"}, False)]) == []
+    cases = [("nested", {"v": 1, "w": 2}, True), ("nested", {"v": "x"}, False), ("nested", {"w": "x"}, False)]
+    assert _send(root, cases) == []
 
 
 def test_a_ref_to_an_id_embedded_in_the_document_is_not_remote(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
@@ -190,10 +191,11 @@ class SchemaBundle:
         if "$ref" in node and ref_overrides_siblings(dialect):
             # Up to draft-07 the siblings of $ref, $id included, are ignored.
             node = {key: value for key, value in node.items() if key in _REF_KEPT}
-        if isinstance(node.get("$id"), str) and not node["$id"].startswith("#") and location.pointer is not None:
-            from urllib.parse import urldefrag, urljoin
-
-            base = urldefrag(urljoin(base, node["$id"])).url
+        own_id = node.get("$id")
+        has_id = isinstance(own_id, str) and not own_id.startswith("#") and location.pointer is not None
+        # Reached by its own URI (a $ref to its $id, a file with an $id), its $id is applied already.
+        if has_id and not self.workspace.identifies(base, node):
+            base = urldefrag(urljoin(base, own_id)).url
         result: dict[str, Any] = {}
         for key, value in node.items():
             where = location.child(key)

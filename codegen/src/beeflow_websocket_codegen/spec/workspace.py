@@ -193,8 +193,17 @@ class Workspace:
             location = Location(document, unquote(fragment))
         else:
             location = Location(document, None)
-        self._resolved[ref, base] = (resolved.contents, location, document)
-        return resolved.contents, location, document
+        inner = document
+        own_id = resolved.contents.get("$id") if isinstance(resolved.contents, dict) else None
+        if fragment == "" and document in self._files and isinstance(own_id, str) and not own_id.startswith("#"):
+            inner = urldefrag(urljoin(document, own_id)).url  # a file with an $id: its refs join onto the $id
+        self._resolved[ref, base] = (resolved.contents, location, inner)
+        return resolved.contents, location, inner
+
+    def identifies(self, uri: str, schema: Any) -> bool:
+        """Whether ``uri`` is the URI of ``schema`` itself (its ``$id`` is already applied to it)."""
+        resource = self._registry.get(urldefrag(uri).url)
+        return resource is not None and resource.contents is schema
 
     def deref(
         self, value: Any, location: Location, base: str, dialect: str = ASYNCAPI_DEFAULT
