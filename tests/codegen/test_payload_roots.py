@@ -281,3 +281,12 @@ def test_the_typescript_of_every_admitted_root_compiles(tmp_path: Path) -> None:
     )
     compiled = _tsc("-p", config, cwd=tmp_path)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+
+
+def test_the_python_of_every_admitted_root_passes_mypy_strict(tmp_path: Path) -> None:
+    from .helpers import mypy_strict
+
+    messages = {name: _message(name, schema, fmt) for name, (schema, fmt, _) in CASES.items()}
+    root = _generate(tmp_path, messages)
+    result = mypy_strict(root / "roots_api")
+    assert result.returncode == 0, result.stdout + result.stderr
