@@ -93,6 +93,11 @@ CASES: dict[str, tuple[Any, str | None, list[tuple[dict[str, Any], bool]]]] = {
         None,
         [({"a": 5}, True), ({"a": "x"}, False)],
     ),
+    "ref_type_sibling_07": (
+        {"$ref": "#/channels/ws/messages/required/payload", "type": "string"},
+        None,
+        [({}, False), ({"a": 1}, True)],
+    ),
     "ref_siblings_2020": (
         {
             "type": "object",

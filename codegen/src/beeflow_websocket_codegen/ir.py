@@ -334,7 +334,7 @@ class _Builder:
             except SpecError:
                 return {}
 
-        verdict = admits_objects(value, resolve)
+        verdict = admits_objects(value, resolve, dialect=dialect)
         if verdict is not True:
             raise self.fail(
                 f"the payload of message {message.wire_name!r} must admit JSON objects (every frame's payload "

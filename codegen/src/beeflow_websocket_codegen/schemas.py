@@ -257,7 +257,7 @@ class SchemaBundle:
         return pascal_case(parts[-1], fallback="Schema")
 
 
-def admits_objects(schema: Any, resolve: Any = None, *, depth: int = 0) -> bool | str:
+def admits_objects(schema: Any, resolve: Any = None, *, dialect: str = DEFAULT_DIALECT, depth: int = 0) -> bool | str:
     """``True`` when some JSON object is valid against ``schema``, else what it admits instead.
 
     Conservative: ``True`` unless the schema plainly admits no object (a ``type`` without
@@ -270,6 +270,10 @@ def admits_objects(schema: Any, resolve: Any = None, *, depth: int = 0) -> bool 
         return kind_of(schema)
     if depth > 32:
         return True
+    if isinstance(schema.get("$schema"), str):
+        dialect = schema["$schema"]
+    if "$ref" in schema and ref_overrides_siblings(dialect):
+        schema = {"$ref": schema["$ref"]}
     kind = schema.get("type")
     if kind is not None:
         kinds = kind if isinstance(kind, list) else [kind]
@@ -282,17 +286,17 @@ def admits_objects(schema: Any, resolve: Any = None, *, depth: int = 0) -> bool 
     if schema.get("not") is True or schema.get("not") == {}:
         return "nothing (not: {})"
     if "$ref" in schema and resolve is not None:
-        verdict = admits_objects(resolve(schema), resolve, depth=depth + 1)
+        verdict = admits_objects(resolve(schema), resolve, dialect=dialect, depth=depth + 1)
         if verdict is not True:
             return verdict
     for branch in schema.get("allOf") or []:
-        verdict = admits_objects(branch, resolve, depth=depth + 1)
+        verdict = admits_objects(branch, resolve, dialect=dialect, depth=depth + 1)
         if verdict is not True:
             return verdict
     for keyword in ("anyOf", "oneOf"):
         branches = schema.get(keyword)
         if isinstance(branches, list) and branches:
-            verdicts = [admits_objects(branch, resolve, depth=depth + 1) for branch in branches]
+            verdicts = [admits_objects(branch, resolve, dialect=dialect, depth=depth + 1) for branch in branches]
             if True not in verdicts:
                 return str(verdicts[0])
     return True
