@@ -295,3 +295,18 @@ def test_the_python_of_every_admitted_root_passes_mypy_strict(tmp_path: Path) ->
     root = _generate(tmp_path, messages)
     result = mypy_strict(root / "roots_api")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_root_without_members_to_type_keeps_the_members_for_the_handler(tmp_path: Path) -> None:
+    root = _generate(tmp_path, {"loose": _message("loose", {"minProperties": 1}, None)})
+    result = run_python(
+        """
+        from roots_api._generated import models
+
+        payload = models.LoosePayload.model_validate_json('{"a": 1, "b": [true]}')
+        print(payload.model_extra, payload.model_dump())
+        """,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'a': 1, 'b': [True]} {'a': 1, 'b': [True]}"

@@ -126,6 +126,9 @@ class _Planner:
             relaxed, exact = self.relax({**schema, "type": "object"}, pointer)
         if not exact:
             self.result.object_checks.add(pointer)
+        if isinstance(relaxed, dict) and not relaxed.get("properties") and "additionalProperties" not in relaxed:
+            # No members to type: the class keeps every member (``model_extra``), so handlers can read them.
+            relaxed["additionalProperties"] = True
         return relaxed, True
 
     def is_class_branch(self, branch: Any) -> bool:

@@ -70,6 +70,7 @@ class LaunchPayload(BaseModel):
 class PingPayload(BaseModel):
     model_config = ConfigDict(
         strict=True,
+        extra="allow",
         populate_by_name=True,
     )
 
