@@ -109,6 +109,11 @@ CASES: dict[str, tuple[Any, str | None, list[tuple[dict[str, Any], bool]]]] = {
         DRAFT_2020_12,
         [({"a": 1}, True), ({"a": 5}, False)],
     ),
+    "exclusive_04": (
+        {"type": "object", "properties": {"n": {"type": "number", "minimum": 1, "exclusiveMinimum": True}}},
+        "application/schema+json;version=draft-04",
+        [({"n": 1}, False), ({"n": 1.5}, True)],
+    ),
     "ignored_in_07": (
         {"type": "object", "properties": {"p": {"prefixItems": [{"type": "integer"}]}}},
         None,

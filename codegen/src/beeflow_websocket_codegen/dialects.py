@@ -101,6 +101,14 @@ def ref_overrides_siblings(dialect: str) -> bool:
     return dialect_name(dialect) in _LEGACY
 
 
+def id_of(schema: Any, dialect: str) -> str | None:
+    """The base-changing identifier of ``schema`` (``$id``; ``id`` in draft-04), not a plain-name fragment."""
+    if not isinstance(schema, dict):
+        return None
+    found = schema.get("id" if dialect_name(dialect) == "draft-04" and "$id" not in schema else "$id")
+    return found if isinstance(found, str) and not found.startswith("#") else None
+
+
 def is_keyword(key: str, dialect: str) -> bool:
     """Whether ``key`` means something in ``dialect`` (else it is ignored, as an unknown keyword is)."""
     return key not in _NEWER.get(dialect_name(dialect) or "2020-12", frozenset())

@@ -18,7 +18,7 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from .dialects import is_keyword, normalize, ref_overrides_siblings
+from .dialects import id_of, is_keyword, normalize, ref_overrides_siblings
 from .errors import SpecError
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
@@ -191,10 +191,9 @@ class SchemaBundle:
         if "$ref" in node and ref_overrides_siblings(dialect):
             # Up to draft-07 the siblings of $ref, $id included, are ignored.
             node = {key: value for key, value in node.items() if key in _REF_KEPT}
-        own_id = node.get("$id")
-        has_id = isinstance(own_id, str) and not own_id.startswith("#") and location.pointer is not None
+        own_id = id_of(node, dialect)
         # Reached by its own URI (a $ref to its $id, a file with an $id), its $id is applied already.
-        if has_id and not self.workspace.identifies(base, node):
+        if own_id is not None and location.pointer is not None and not self.workspace.identifies(base, node):
             base = urldefrag(urljoin(base, own_id)).url
         result: dict[str, Any] = {}
         for key, value in node.items():

@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 from referencing import Registry, Resource
 from referencing.exceptions import CannotDetermineSpecification, Unresolvable
 
-from beeflow_websocket_codegen.dialects import ASYNCAPI_DEFAULT, format_dialect, specification
+from beeflow_websocket_codegen.dialects import ASYNCAPI_DEFAULT, format_dialect, id_of, specification
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError
 
 from .source import SourceFile, escape_pointer, load_source
@@ -103,8 +103,9 @@ class Workspace:
             except CannotDetermineSpecification:
                 resource = specification(dialect).create_resource(source.data)
         resources = [(uri, resource)]
-        own_id = source.data.get("$id") if isinstance(source.data, dict) and not is_root else None
-        if isinstance(own_id, str) and own_id:
+        own_dialect = source.data.get("$schema") if isinstance(source.data, dict) else None
+        own_id = id_of(source.data, own_dialect if isinstance(own_dialect, str) else dialect)
+        if own_id and not is_root:
             id_uri = urldefrag(urljoin(uri, own_id)).url
             if id_uri != uri:
                 resources.append((id_uri, resource))
@@ -194,8 +195,8 @@ class Workspace:
         else:
             location = Location(document, None)
         inner = document
-        own_id = resolved.contents.get("$id") if isinstance(resolved.contents, dict) else None
-        if fragment == "" and document in self._files and isinstance(own_id, str) and not own_id.startswith("#"):
+        own_id = id_of(resolved.contents, dialect)
+        if fragment == "" and document in self._files and own_id is not None:
             inner = urldefrag(urljoin(document, own_id)).url  # a file with an $id: its refs join onto the $id
         self._resolved[ref, base] = (resolved.contents, location, inner)
         return resolved.contents, location, inner
