@@ -183,6 +183,9 @@ def test_types_stay_ergonomic(focused: Path) -> None:
     assert "count: Annotated[StrictInt, Field(ge=0, multiple_of=2), INTEGRAL]" in models
     assert "when: Annotated[StrictStr | None, NOT_NULL] = None" in models  # format is an annotation
     assert "jsonschema" not in models
+    # The model validators check only what the classes cannot (members are typed, extra="forbid").
+    assert '_SCHEMAS.validate("FocusPayload#if,then", data, info)' in models
+    assert '_SCHEMAS.validate("FocusPayload/properties/point#dependentRequired,minProperties", data, info)' in models
 
 
 def test_format_assertion_is_opt_in(tmp_path: Path) -> None:

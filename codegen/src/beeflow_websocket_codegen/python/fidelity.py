@@ -64,6 +64,8 @@ class Plan:
     object_checks: set[str] = field(default_factory=set)
     #: member pointer -> the only keywords its check needs (pydantic's type enforces the others)
     partial: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: object pointer -> the only keywords its model validator checks (absent: the whole schema)
+    object_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def needs_schemas(self) -> bool:
@@ -330,9 +332,28 @@ class _Planner:
         if whole or not exact:
             # A model of its own (every object with members is one): it checks itself.
             self.result.object_checks.add(pointer)
+            keywords = self.object_keywords(schema, whole, exact)
+            if keywords is not None:
+                self.result.object_keywords[pointer] = keywords
+                if additional is False and "additionalProperties" not in keywords:
+                    relaxed["additionalProperties"] = False
         elif additional is False:
             relaxed["additionalProperties"] = False
         return relaxed, True
+
+    @staticmethod
+    def object_keywords(schema: dict[str, Any], whole: set[str], exact: bool) -> tuple[str, ...] | None:
+        """The keywords an object's model validator checks (the class enforces the rest), or
+        ``None`` for the whole schema (``unevaluatedProperties`` needs every sibling's annotations)."""
+        if "unevaluatedProperties" in whole:
+            return None
+        keywords = set(whole)
+        if not exact:
+            keywords |= {"enum", "const"} & schema.keys()
+        if "patternProperties" in keywords or "additionalProperties" in keywords:
+            # additionalProperties applies to the members that properties and patternProperties leave.
+            keywords |= {"properties", "patternProperties", "additionalProperties"} & schema.keys()
+        return tuple(sorted(keywords))
 
 
 def _accepts_null(schema: Any, definitions: dict[str, Any], depth: int = 0) -> bool:

@@ -223,7 +223,8 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
         if pointer in fidelity.object_checks:
             used.add("_SCHEMAS")
             end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
-            edits.append((end, end, "\n" + _VALIDATOR.format(pointer=json.dumps(pointer, ensure_ascii=False))))
+            checked = json.dumps(_object_check(fidelity, pointer), ensure_ascii=False)
+            edits.append((end, end, "\n" + _VALIDATOR.format(pointer=checked)))
     wanted = set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks
     missing = sorted(pointer for pointer in wanted - found if not _shares_a_class(pointer, found, definitions))
     if missing:
@@ -311,15 +312,18 @@ def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str,
     return "".join(lines[:last]) + block + "".join(lines[last:])
 
 
+def _object_check(fidelity: Plan, pointer: str) -> str:
+    """What an object's model validator checks: its schema, or only the keywords its class cannot enforce."""
+    keywords = fidelity.object_keywords.get(pointer)
+    return f"{pointer}#{','.join(keywords)}" if keywords else pointer
+
+
 def _models_argument(fidelity: Plan) -> str:
     """The pointers of the model validators, compiled when the module is imported."""
     if not fidelity.object_checks:
         return ""
-    return (
-        ", models=("
-        + "".join(f"{json.dumps(pointer, ensure_ascii=False)}, " for pointer in sorted(fidelity.object_checks))
-        + ")"
-    )
+    checks = sorted(_object_check(fidelity, pointer) for pointer in fidelity.object_checks)
+    return ", models=(" + "".join(f"{json.dumps(check, ensure_ascii=False)}, " for check in checks) + ")"
 
 
 def verify_checks(definitions: dict[str, Any], fidelity: Plan) -> None:
@@ -329,7 +333,7 @@ def verify_checks(definitions: dict[str, Any], fidelity: Plan) -> None:
 
     schemas = JsonSchemas(definitions)
     pointers = [pointer for checks in fidelity.member_checks.values() for pointer in checks.values()]
-    for pointer in [*pointers, *sorted(fidelity.object_checks)]:
+    for pointer in [*pointers, *sorted(_object_check(fidelity, pointer) for pointer in fidelity.object_checks)]:
         try:
             schemas.validator(pointer)
         except (RecursionError, MemoryError):
