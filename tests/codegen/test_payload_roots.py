@@ -240,6 +240,20 @@ def test_a_ref_to_an_id_embedded_in_the_document_is_not_remote(tmp_path: Path) -
     assert _send(tmp_path, cases) == []
 
 
+def test_a_schema_that_cannot_be_crawled_does_not_hide_the_others(tmp_path: Path) -> None:
+    spec = _spec({"embedded": {"name": "embedded", "payload": {"$ref": "https://example.com/schemas/order"}}})
+    spec["components"] = {
+        "schemas": {
+            "Odd": {"properties": {"a": {"items": "not a schema"}}},  # unused, and not a valid schema
+            "Order": {"$id": "https://example.com/schemas/order", "type": "object", "required": ["qty"]},
+        }
+    }
+    (tmp_path / "asyncapi.json").write_text(json.dumps(spec), encoding="utf-8")
+    result = cli("generate", tmp_path / "asyncapi.json", "--python-out", tmp_path / "roots_api")
+    assert result.exit_code == 0, result.output
+    assert _send(tmp_path, [("embedded", {"qty": 1}, True), ("embedded", {}, False)]) == []
+
+
 def test_an_unknown_remote_uri_is_still_refused(tmp_path: Path) -> None:
     spec = _spec({"remote": {"name": "remote", "payload": {"$ref": "https://example.com/nowhere.json"}}})
     (tmp_path / "asyncapi.json").write_text(json.dumps(spec), encoding="utf-8")

@@ -121,9 +121,14 @@ class Workspace:
         cannot crawl (a value of the wrong type under a keyword) is still found by JSON pointer."""
         try:
             registry = self._registry.with_resources(resources).crawl()
-        except (AttributeError, TypeError, ValueError, KeyError):
-            opaque = [(uri, Resource.opaque(resource.contents)) for uri, resource in resources[:1]]
-            registry = self._registry.with_resources(opaque).crawl()
+        except _CRAWL_ERRORS:
+            registry = self._registry
+            for index, (uri, resource) in enumerate(resources):
+                try:
+                    registry = registry.with_resource(uri, resource).crawl()
+                except _CRAWL_ERRORS:
+                    if index == 0:  # the file itself: still found by JSON pointer
+                        registry = registry.with_resource(uri, Resource.opaque(resource.contents)).crawl()
         # Embedded resources ($id inside a file) keep their place in the file, for diagnostics.
         pointers = _pointers(source.data)
         for uri, resource in registry.items():
@@ -244,6 +249,7 @@ class Workspace:
         return Diagnostic(message, source.path, pointer, line, column)
 
 
+_CRAWL_ERRORS = (AttributeError, TypeError, ValueError, KeyError)
 #: Keys of AsyncAPI objects whose value is a schema (a Multi Format Schema Object or a Schema Object).
 _SCHEMA_KEYS = frozenset({"payload", "headers"})
 
@@ -259,8 +265,10 @@ def _embedded_schemas(document: Any, uri: str) -> list[tuple[str, Resource[Any]]
     def add(schema: Any, pointer: str, dialect: str) -> None:
         if isinstance(schema, dict) and "schemaFormat" in schema and "schema" in schema:
             text = schema["schemaFormat"]
-            dialect = (format_dialect(text) if isinstance(text, str) else None) or dialect
-            add(schema["schema"], pointer + "/schema", dialect)
+            named = format_dialect(text) if isinstance(text, str) else None
+            if named is None and not (isinstance(text, str) and text.startswith("application/vnd.aai.asyncapi")):
+                return  # Avro, RAML, ...: not JSON Schema
+            add(schema["schema"], pointer + "/schema", named or dialect)
             return
         if not isinstance(schema, dict) or ("$ref" in schema and len(schema) == 1):
             return
