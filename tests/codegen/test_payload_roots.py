@@ -98,6 +98,24 @@ CASES: dict[str, tuple[Any, str | None, list[tuple[dict[str, Any], bool]]]] = {
         None,
         [({}, False), ({"a": 1}, True)],
     ),
+    "anchor_07": (
+        {
+            "type": "object",
+            "definitions": {"n": {"$id": "#num", "type": "integer"}},
+            "properties": {"a": {"$ref": "#num"}},
+        },
+        None,
+        [({"a": 1}, True), ({"a": "x"}, False)],
+    ),
+    "anchor_2020": (
+        {
+            "type": "object",
+            "$defs": {"s": {"$anchor": "text", "type": "string"}},
+            "properties": {"a": {"$ref": "#text"}},
+        },
+        DRAFT_2020_12,
+        [({"a": "x"}, True), ({"a": 1}, False)],
+    ),
     "ref_siblings_2020": (
         {
             "type": "object",

@@ -112,23 +112,21 @@ class Workspace:
                 self._documents.setdefault(id_uri, (source, ""))
                 self._id_dirs.append((posixpath.dirname(id_uri) + "/", path.resolve().parent))
         if is_root:
-            resources.extend(_embedded_schemas(source.data, uri))
+            # The document's schemas first, under its URI (their $ids and anchors join onto it), then
+            # the document itself again, so that JSON pointers still start at its root.
+            resources = [*_embedded_schemas(source.data, uri), *resources]
         self._crawl(resources, source)
         return source
 
     def _crawl(self, resources: list[tuple[str, Resource[Any]]], source: SourceFile) -> None:
         """Add ``resources`` and every resource their ``$id`` values embed; a schema ``referencing``
         cannot crawl (a value of the wrong type under a keyword) is still found by JSON pointer."""
-        try:
-            registry = self._registry.with_resources(resources).crawl()
-        except _CRAWL_ERRORS:
-            registry = self._registry
-            for index, (uri, resource) in enumerate(resources):
-                try:
-                    registry = registry.with_resource(uri, resource).crawl()
-                except _CRAWL_ERRORS:
-                    if index == 0:  # the file itself: still found by JSON pointer
-                        registry = registry.with_resource(uri, Resource.opaque(resource.contents)).crawl()
+        registry = self._registry
+        for uri, resource in resources:
+            try:
+                registry = registry.with_resource(uri, resource).crawl()
+            except _CRAWL_ERRORS:  # a value of the wrong type under a keyword: still found by JSON pointer
+                registry = registry.with_resource(uri, Resource.opaque(resource.contents)).crawl()
         # Embedded resources ($id inside a file) keep their place in the file, for diagnostics.
         pointers = _pointers(source.data)
         for uri, resource in registry.items():
@@ -255,27 +253,27 @@ _SCHEMA_KEYS = frozenset({"payload", "headers"})
 
 
 def _embedded_schemas(document: Any, uri: str) -> list[tuple[str, Resource[Any]]]:
-    """The schemas of an AsyncAPI document, as resources to crawl for the ``$id`` values they embed.
+    """The schemas of an AsyncAPI document, as resources to crawl for the ``$id`` values and anchors
+    they embed (keyed by the document's URI, which is their base).
 
     Only the schemas (payloads, headers, ``components/schemas``) are crawled, each in its own
     dialect, so an ``$id`` anywhere else (inside an ``enum`` value, an example) is not an identifier.
     """
     found: list[tuple[str, Resource[Any]]] = []
 
-    def add(schema: Any, pointer: str, dialect: str) -> None:
+    def add(schema: Any, dialect: str) -> None:
         if isinstance(schema, dict) and "schemaFormat" in schema and "schema" in schema:
             text = schema["schemaFormat"]
             named = format_dialect(text) if isinstance(text, str) else None
             if named is None and not (isinstance(text, str) and text.startswith("application/vnd.aai.asyncapi")):
                 return  # Avro, RAML, ...: not JSON Schema
-            add(schema["schema"], pointer + "/schema", named or dialect)
+            add(schema["schema"], named or dialect)
             return
         if not isinstance(schema, dict) or ("$ref" in schema and len(schema) == 1):
             return
         own = schema.get("$schema")
         spec = specification(own if isinstance(own, str) else dialect)
-        # Keyed by its place, so a schema without $id stays apart from the document; its $ids join onto uri.
-        found.append((f"{uri}#{pointer}", spec.create_resource(schema)))
+        found.append((uri, spec.create_resource(schema)))
 
     def walk(node: Any, pointer: str, depth: int) -> None:
         if depth > 12 or not isinstance(node, dict):
@@ -283,7 +281,7 @@ def _embedded_schemas(document: Any, uri: str) -> list[tuple[str, Resource[Any]]
         for key, value in node.items():
             child = f"{pointer}/{escape_pointer(str(key))}"
             if key in _SCHEMA_KEYS or pointer == "/components/schemas":
-                add(value, child, ASYNCAPI_DEFAULT)
+                add(value, ASYNCAPI_DEFAULT)
             elif isinstance(value, dict):
                 walk(value, child, depth + 1)
 
