@@ -1,15 +1,25 @@
-"""Schema fidelity: the public JSON-Schema-Test-Suite (draft 2020-12) through the whole path.
+"""Schema fidelity: the public JSON-Schema-Test-Suite through the whole path, in two dialects and
+two placements.
 
-Each test group's schema becomes the schema of the one (required) member ``value`` of an action's
-payload (its own file, ``schemas/<group>.json``, referenced with ``$ref``); the generator writes one
-package for all groups; each test's data is then sent as that member through the runtime's one-pass
-decode (``AsyncWebSocketTestClient``): a valid value reaches the handler (which answers 501, not
-implemented), an invalid one is answered 422.
+Dialects: draft 2020-12 (the ``draft2020-12`` files; the messages say
+``schemaFormat: application/schema+json;version=2020-12``) and draft-07 (the ``draft7`` files; the
+messages name no format, so AsyncAPI's default, draft-07, applies).
+
+Placements, for each test group (its schema in its own file, ``schemas/<group>.json``):
+
+- *member*: the schema is the one (required) member ``value`` of an action's payload
+  (``$ref``-ed); each test's data is sent as that member;
+- *root*: the schema is the payload itself; each test whose data is an object is sent as the
+  payload (frames carry objects only). Groups whose schema admits no object are left out.
+
+The generator writes one package per dialect for all groups and both placements; each case goes
+through the runtime's one-pass decode (``AsyncWebSocketTestClient``): a valid value reaches the
+handler (which answers 501, not implemented), an invalid one is answered 422.
 
 The suite is not copied into the repository: it comes from the source distribution of the
 ``jsonschema`` package (the version in ``uv.lock``), downloaded from PyPI once and cached.
 
-Run ``uv run --all-extras --all-packages python -m tests.codegen.fidelity_suite`` for the table.
+Run ``uv run --all-extras --all-packages python -m tests.codegen.fidelity_suite`` for the tables.
 """
 
 from __future__ import annotations
@@ -29,16 +39,24 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+#: The dialects run: name -> (the suite's directory, the messages' schemaFormat or None for the default).
+DIALECTS = {
+    "2020-12": ("draft2020-12", "application/schema+json;version=2020-12"),
+    "draft-07": ("draft7", None),
+}
+PLACEMENTS = ("member", "root")
 #: Files that cannot apply inside a payload, and why.
 EXCLUDED_FILES = {
     "dynamicRef.json": "$dynamicRef/$dynamicAnchor: the generator rejects $dynamicRef (use $ref)",
     "refRemote.json": "remote $refs (http://localhost:1234/...): the generator fetches nothing from the network",
     "vocabulary.json": "custom meta-schemas with $vocabulary: payload schemas use the standard dialect",
 }
-#: Groups of other files that need the same (description substrings, file).
-EXCLUDED_GROUPS: dict[tuple[str, str], str] = {}
-_REMOTE = ("http://localhost:1234", "https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/")
-#: Files whose every test must agree (the issue's 100% targets).
+_META = {
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+    "draft-07": "http://json-schema.org/draft-07/schema",
+}
+_REMOTE_PREFIXES = ("http://localhost:1234", "https://json-schema.org/", "http://json-schema.org/")
+#: Files whose every test must agree in the member placement (the core keywords).
 STRICT_FILES = frozenset(
     {
         "type.json",
@@ -48,7 +66,6 @@ STRICT_FILES = frozenset(
         "properties.json",
         "additionalProperties.json",
         "items.json",
-        "prefixItems.json",
         "minimum.json",
         "maximum.json",
         "exclusiveMinimum.json",
@@ -90,13 +107,13 @@ def suite_archive() -> bytes:
     return data
 
 
-def suite_files() -> dict[str, list[dict[str, Any]]]:
-    """``json/tests/draft2020-12/*.json`` (not ``optional/``) by file name."""
+def suite_files(directory: str = "draft2020-12") -> dict[str, list[dict[str, Any]]]:
+    """``json/tests/<directory>/*.json`` (not ``optional/``) by file name."""
     files: dict[str, list[dict[str, Any]]] = {}
     with tarfile.open(fileobj=io.BytesIO(suite_archive())) as archive:
         for member in archive.getmembers():
             parts = member.name.split("/")
-            if parts[1:4] == ["json", "tests", "draft2020-12"] and len(parts) == 5 and parts[4].endswith(".json"):
+            if parts[1:4] == ["json", "tests", directory] and len(parts) == 5 and parts[4].endswith(".json"):
                 handle = archive.extractfile(member)
                 assert handle is not None
                 files[parts[4]] = json.loads(handle.read().decode("utf-8"))
@@ -112,33 +129,30 @@ def _ids(node: Any) -> set[str]:
     return set()
 
 
-def _remote(node: Any, ids: set[str] | None = None) -> bool:
+def _remote(node: Any, dialect: str, ids: set[str] | None = None) -> bool:
     """Whether the schema needs something from outside itself: a remote document, $dynamicRef, a meta-schema."""
     ids = _ids(node) if ids is None else ids
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in ("$dynamicRef", "$recursiveRef"):
+            if key in ("$dynamicRef", "$recursiveRef") and dialect == "2020-12":
                 return True
-            if key == "$schema" and isinstance(value, str) and value.rstrip("#") != _REMOTE[1]:
+            if key == "$schema" and isinstance(value, str) and value.rstrip("#") != _META[dialect]:
                 return True
-            remote_ref = isinstance(value, str) and value.startswith(_REMOTE[::2])
+            remote_ref = isinstance(value, str) and value.startswith(_REMOTE_PREFIXES)
             if key == "$ref" and remote_ref and value.split("#")[0] not in ids:
                 return True
-            if _remote(value, ids):
+            if _remote(value, dialect, ids):
                 return True
     if isinstance(node, list):
-        return any(_remote(item, ids) for item in node)
+        return any(_remote(item, dialect, ids) for item in node)
     return False
 
 
-def excluded(file: str, group: dict[str, Any]) -> str | None:
+def excluded(file: str, group: dict[str, Any], dialect: str = "2020-12") -> str | None:
     """Why a group is left out, or ``None``."""
     if file in EXCLUDED_FILES:
         return EXCLUDED_FILES[file]
-    for (name, words), reason in EXCLUDED_GROUPS.items():
-        if name == file and words in group["description"]:
-            return reason or "remote or URN base"
-    if _remote(group["schema"]):
+    if _remote(group["schema"], dialect):
         return "a remote $ref (meta-schema, localhost:1234), $dynamicRef or a custom meta-schema"
     return None
 
@@ -151,6 +165,7 @@ class Case:
     action: str
     data: Any
     valid: bool
+    placement: str = "member"
 
 
 @dataclass
@@ -164,6 +179,17 @@ class Result:
     @property
     def rate(self) -> float:
         return sum(self.agreed.values()) / max(1, sum(self.total.values()))
+
+    def count(self, file: str, agreed: bool, failure: str) -> None:
+        self.total[file] = self.total.get(file, 0) + 1
+        if agreed:
+            self.agreed[file] = self.agreed.get(file, 0) + 1
+        else:
+            self.failures.append(failure)
+
+    def exclude(self, file: str, tests: int, line: str) -> None:
+        self.excluded[file] = self.excluded.get(file, 0) + tests
+        self.excluded_groups.append(line)
 
     def table(self) -> str:
         lines = ["| keyword file | agreed | tests | % | excluded |", "| --- | ---: | ---: | ---: | ---: |"]
@@ -179,51 +205,69 @@ class Result:
         return "\n".join(lines)
 
 
-def build(root: Path) -> tuple[Path, list[Case], Result]:
-    """Write the spec (one action per group) under ``root``; return it, the cases and the exclusions."""
-    result = Result()
+def _message(action: str, schema: Any, schema_format: str | None) -> dict[str, Any]:
+    payload = {"schemaFormat": schema_format, "schema": schema} if schema_format else schema
+    return {"name": action, "payload": payload}
+
+
+def build(root: Path, dialect: str = "2020-12") -> tuple[Path, list[Case], dict[str, Result]]:
+    """Write the spec (one action per group and placement) under ``root``; return it, the cases and the
+    results so far (exclusions, refusals), by placement."""
+    directory, schema_format = DIALECTS[dialect]
+    results = {placement: Result() for placement in PLACEMENTS}
     cases: list[Case] = []
     channel_messages: dict[str, Any] = {}
     (root / "schemas").mkdir(parents=True, exist_ok=True)
     number = 0
-    for file, groups in suite_files().items():
+    for file, groups in suite_files(directory).items():
         for group in groups:
-            reason = excluded(file, group)
+            tests = group["tests"]
+            objects = [test for test in tests if isinstance(test["data"], dict)]
+            reason = excluded(file, group, dialect)
             if reason is not None:
-                result.excluded[file] = result.excluded.get(file, 0) + len(group["tests"])
-                result.excluded_groups.append(f"{file} | {group['description']} ({len(group['tests'])}): {reason}")
+                line = f"{file} | {group['description']} ({len(tests)}): {reason}"
+                results["member"].exclude(file, len(tests), line)
+                if objects:
+                    results["root"].exclude(file, len(objects), line)
                 continue
             number += 1
-            action = f"g{number:04d}"
-            (root / "schemas" / f"{action}.json").write_text(json.dumps(group["schema"]), encoding="utf-8")
-            message = {
-                "name": action,
-                "payload": {
-                    "type": "object",
-                    "required": ["value"],
-                    "properties": {"value": {"$ref": f"schemas/{action}.json"}},
-                },
-            }
-            refused = _refused(root, action, message)
-            if refused is not None:
-                # The generator cannot read this schema: every test of the group counts as a disagreement.
-                for test in group["tests"]:
-                    result.total[file] = result.total.get(file, 0) + 1
-                    result.failures.append(f"{file} | {group['description']} | {test['description']}: {refused}")
-                continue
-            channel_messages[action] = message
-            for test in group["tests"]:
-                cases.append(Case(file, group["description"], test["description"], action, test["data"], test["valid"]))
-    spec = _spec(channel_messages)
+            name = f"g{number:04d}"
+            (root / "schemas" / f"{name}.json").write_text(json.dumps(group["schema"]), encoding="utf-8")
+            reference = {"$ref": f"schemas/{name}.json"}
+            wrapped = {"type": "object", "required": ["value"], "properties": {"value": reference}}
+            placements = {"member": (f"m{name}", wrapped, tests), "root": (f"r{name}", reference, objects)}
+            for placement, (action, schema, chosen) in placements.items():
+                if not chosen:
+                    continue
+                result = results[placement]
+                message = _message(action, schema, schema_format)
+                refused = _refused(root, action, message)
+                if refused is not None:
+                    no_object = placement == "root" and "must admit JSON objects" in refused
+                    if no_object and not any(test["valid"] for test in chosen):
+                        result.exclude(file, len(chosen), f"{file} | {group['description']}: admits no object")
+                        continue
+                    # The generator cannot read this schema: every test of the group is a disagreement.
+                    for test in chosen:
+                        result.count(file, False, f"{file} | {group['description']} | {test['description']}: {refused}")
+                    continue
+                channel_messages[action] = message
+                cases.extend(
+                    Case(
+                        file, group["description"], test["description"], action, test["data"], test["valid"], placement
+                    )
+                    for test in chosen
+                )
+    spec = _spec(channel_messages, f"JSON-Schema-Test-Suite {dialect}")
     path = root / "asyncapi.json"
     path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-    return path, cases, result
+    return path, cases, results
 
 
-def _spec(messages: dict[str, Any]) -> dict[str, Any]:
+def _spec(messages: dict[str, Any], title: str = "JSON-Schema-Test-Suite") -> dict[str, Any]:
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "JSON-Schema-Test-Suite draft 2020-12", "version": version("jsonschema")},
+        "info": {"title": title, "version": version("jsonschema")},
         "channels": {"ws": {"address": "/ws/", "messages": messages}},
         "operations": {
             f"receive_{name}": {
@@ -252,58 +296,56 @@ def _refused(root: Path, action: str, message: dict[str, Any]) -> str | None:
     return None
 
 
-async def _run_cases(cases: list[Case], result: Result) -> None:
+async def _run_cases(cases: list[Case], results: dict[str, Result]) -> None:
     from beeflow_websocket.testing import AsyncWebSocketTestClient
 
     async with AsyncWebSocketTestClient() as client:
         for index, case in enumerate(cases):
             req_id = f"00000000-0000-4000-8000-{index:012d}"
-            frame = json.dumps(
-                {"msg_id": req_id, "req_id": req_id, "action": case.action, "payload": {"value": case.data}}
-            )
+            payload = case.data if case.placement == "root" else {"value": case.data}
+            frame = json.dumps({"msg_id": req_id, "req_id": req_id, "action": case.action, "payload": payload})
             await client.send_frame(frame)
             reply = client.reply(req_id)
             problem = reply.problem
             status = problem["status"] if problem is not None else 200
             if status not in (422, 501):
                 raise AssertionError(f"unexpected answer to {case}: {reply.frames}")
-            accepted = status == 501
-            result.total[case.file] = result.total.get(case.file, 0) + 1
-            if accepted == case.valid:
-                result.agreed[case.file] = result.agreed.get(case.file, 0) + 1
-            else:
-                result.failures.append(
-                    f"{case.file} | {case.group} | {case.description}: expected {'valid' if case.valid else 'invalid'}"
-                )
+            expected = "valid" if case.valid else "invalid"
+            results[case.placement].count(
+                case.file,
+                (status == 501) == case.valid,
+                f"{case.file} | {case.group} | {case.description}: expected {expected}",
+            )
 
 
-def run(root: Path) -> Result:
-    """Generate the package under ``root`` and run every case through the runtime."""
+def run(root: Path, dialect: str = "2020-12") -> dict[str, Result]:
+    """Generate the package of ``dialect`` under ``root`` and run every case through the runtime."""
     from beeflow_websocket_codegen.cli import app
     from typer.testing import CliRunner
 
-    spec, cases, result = build(root)
-    out = root / "suite_api"
+    spec, cases, results = build(root, dialect)
+    package = "suite_" + dialect.replace("-", "_")
+    out = root / package
     generated = CliRunner().invoke(app, ["generate", str(spec), "--python-out", str(out)], catch_exceptions=False)
     if generated.exit_code != 0:
         raise AssertionError(generated.output)
     sys.path.insert(0, str(root))
     try:
-        importlib.import_module("suite_api")
-        asyncio.run(_run_cases(cases, result))
+        importlib.import_module(package)
+        asyncio.run(_run_cases(cases, results))
     finally:
         sys.path.remove(str(root))
-    return result
+    return results
 
 
-def run_isolated() -> Result:
-    """:func:`run` in a fresh interpreter, so the suite's 300 actions stay out of the caller's registry."""
+def run_isolated(dialect: str = "2020-12") -> dict[str, Result]:
+    """:func:`run` in a fresh interpreter, so the suite's actions stay out of the caller's registry."""
     import dataclasses
     import subprocess
 
     repo = Path(__file__).resolve().parents[2]
     completed = subprocess.run(
-        [sys.executable, "-m", "tests.codegen.fidelity_suite", "--json"],
+        [sys.executable, "-m", "tests.codegen.fidelity_suite", "--json", dialect],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -313,20 +355,33 @@ def run_isolated() -> Result:
     if completed.returncode != 0:
         raise AssertionError(completed.stderr)
     data = json.loads(completed.stdout.splitlines()[-1])
-    return Result(**{item.name: data[item.name] for item in dataclasses.fields(Result)})
+    return {
+        placement: Result(**{item.name: value[item.name] for item in dataclasses.fields(Result)})
+        for placement, value in data.items()
+    }
+
+
+def _main(arguments: list[str]) -> None:
+    import dataclasses
+
+    if "--json" in arguments:
+        [dialect] = [item for item in arguments if item in DIALECTS]
+        with tempfile.TemporaryDirectory(prefix="beeflow-fidelity-") as directory:
+            outcome = run(Path(directory), dialect)
+        print(json.dumps({placement: dataclasses.asdict(result) for placement, result in outcome.items()}))
+        return
+    dialects = [item for item in arguments if item in DIALECTS] or list(DIALECTS)
+    verbose = "-v" in arguments
+    for dialect in dialects:
+        for placement, result in run_isolated(dialect).items():
+            print(f"\n### {dialect}, {placement} placement\n")
+            print(result.table())
+            if verbose:
+                for failure in result.failures:
+                    print("FAIL", failure)
+                for group in result.excluded_groups:
+                    print("EXCLUDED", group)
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="beeflow-fidelity-") as directory:
-        outcome = run(Path(directory))
-    if "--json" in sys.argv:
-        import dataclasses
-
-        print(json.dumps(dataclasses.asdict(outcome)))
-        raise SystemExit(0)
-    print(outcome.table())
-    print()
-    for failure in outcome.failures:
-        print("FAIL", failure)
-    for group in outcome.excluded_groups:
-        print("EXCLUDED", group)
+    _main(sys.argv[1:])

@@ -84,7 +84,7 @@ YAML_CASES = [
                 "        type: string\n        required: [text]",
             )
         ],
-        "must be an object schema",
+        "must admit JSON objects",
         "asyncapi.yaml:35:7",
     ),
     (
@@ -95,7 +95,7 @@ YAML_CASES = [
                 "      payload:\n        type: array\n",
             )
         ],
-        "found type array",
+        "admits values of type array only",
         None,
     ),
     (
@@ -166,9 +166,16 @@ YAML_CASES = [
     ),
     (
         "dynamic-ref",
-        [("            minLength: 1", "            $dynamicRef: '#meta'")],
+        [
+            ("            minLength: 1", "            $dynamicRef: '#meta'"),
+            (
+                "        type: object\n        additionalProperties: false",
+                "        $schema: https://json-schema.org/draft/2020-12/schema\n"
+                "        type: object\n        additionalProperties: false",
+            ),
+        ],
         "$dynamicRef is not supported",
-        "asyncapi.yaml:42:13",
+        "asyncapi.yaml:43:13",
     ),
 ]
 

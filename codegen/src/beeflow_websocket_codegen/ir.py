@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import Diagnostic, SpecError
 from .naming import Namespace, ascii_snake_case, is_identifier, pascal_case
-from .schemas import DEFAULT_DIALECT, SchemaBundle, dialect_uri, is_object_schema
+from .schemas import ASYNCAPI_DIALECT, SchemaBundle, admits_objects, dialect_uri
 from .spec import Location, Workspace
 from .spec.source import pointer_parts
 from .spec.workspace import kind_of
@@ -331,12 +331,12 @@ class _Builder:
     def payload(self, message: Message, merged: dict[str, Any], location: Location, base: str, name: str) -> str:
         where = location.child("payload")
         if "payload" not in merged:
-            return self.bundle.add({"type": "object"}, where, base, name=name, dialect=DEFAULT_DIALECT)
+            return self.bundle.add({"type": "object"}, where, base, name=name, dialect=ASYNCAPI_DIALECT)
         raw = merged["payload"]
-        dialect = DEFAULT_DIALECT
+        dialect = ASYNCAPI_DIALECT
         value, target, target_base = raw, where, base
         if isinstance(raw, dict) and set(raw) == {"$ref"}:
-            value, target, target_base = self.workspace.deref(raw, where, base)
+            value, target, target_base = self._follow(raw, where, base, dialect)
         if isinstance(value, dict) and "schemaFormat" in value:
             dialect = self.schema_format(value["schemaFormat"], target.child("schemaFormat"))
             if "schema" not in value:
@@ -346,23 +346,23 @@ class _Builder:
                 raise self.fail(f"unknown key {extra[0]!r} in a Multi Format Schema Object", target.child(extra[0]))
             value, target = value["schema"], target.child("schema")
             if isinstance(value, dict) and set(value) == {"$ref"}:
-                value, target, target_base = self.workspace.deref(value, target, target_base)
+                value, target, target_base = self._follow(value, target, target_base, dialect)
             raw = value
 
         def resolve(schema: dict[str, Any]) -> Any:
             try:
-                return self.workspace.resolve(schema["$ref"], target_base, target)[0]
+                return self.workspace.resolve(schema["$ref"], target_base, target, dialect)[0]
             except SpecError:
                 return {}
 
-        verdict = is_object_schema(value, resolve)
+        verdict = admits_objects(value, resolve, dialect=dialect)
         if verdict is not True:
             raise self.fail(
-                f"the payload of message {message.wire_name!r} must be an object schema (type: object), "
-                f"found {verdict}",
+                f"the payload of message {message.wire_name!r} must admit JSON objects (every frame's payload "
+                f"is one), but it admits {verdict} only",
                 target,
             )
-        if target != where and target.pointer is not None:
+        if target not in (where, where.child("schema")) and target.pointer is not None:
             # A payload that is a $ref: the model takes the name of the referenced schema.
             wanted = self.bundle.name_for(value, target)
             return self.add_schema(value, target, target_base, name=wanted, dialect=dialect)
@@ -379,12 +379,23 @@ class _Builder:
                 location,
             ) from None
 
+    def _follow(self, value: Any, where: Location, base: str, dialect: str) -> tuple[Any, Location, str]:
+        """Follow ``{"$ref": ...}`` objects only: a schema with ``$ref`` beside other keywords (an
+        ``$id`` that changes what the ``$ref`` means, say) is a payload schema, bundled as it is."""
+        for _ in range(64):
+            if not (isinstance(value, dict) and set(value) == {"$ref"}):
+                break
+            value, where, base = self.workspace.resolve(value["$ref"], base, where.child("$ref"), dialect)
+        else:
+            raise self.fail("this $ref refers to itself (a cycle of references)", where)
+        return value, where, base
+
     def schema_format(self, value: Any, where: Location) -> str:
         if not isinstance(value, str):
             raise self.fail(f"expected schemaFormat to be a string, found {kind_of(value)}", where)
         text = value.strip()
         if _ASYNCAPI_SCHEMA.match(text):
-            return dialect_uri("draft-07") or DEFAULT_DIALECT
+            return ASYNCAPI_DIALECT
         match = _JSON_SCHEMA.match(text)
         if match is not None:
             version = match[3] or "2020-12"
@@ -582,7 +593,7 @@ def build_protocol(workspace: Workspace, spec_path: Path, *, shared_schemas: boo
                 continue  # a Multi Format Schema Object (Avro, ...): nothing to type unless a payload uses it
             where = builder.root.child("components", "schemas", key)
             builder.add_schema(
-                value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=DEFAULT_DIALECT
+                value, where, workspace.root_uri, name=pascal_case(key, fallback="Schema"), dialect=ASYNCAPI_DIALECT
             )
 
     cycle = _in_place_cycle(builder.bundle.definitions)

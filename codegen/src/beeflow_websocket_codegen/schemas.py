@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
+from .dialects import id_of, is_keyword, normalize, ref_overrides_siblings
 from .errors import SpecError
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
 
-__all__ = ["SchemaBundle", "is_object_schema"]
+__all__ = ["ASYNCAPI_DIALECT", "DEFAULT_DIALECT", "SchemaBundle", "admits_objects"]
 
 #: Keywords whose value is a schema, a list of schemas or a map of schemas.
 _SCHEMA_VALUED = frozenset(
@@ -56,6 +58,8 @@ _DROPPED = frozenset(
         "definitions",
     }
 )
+#: What stays of a schema with ``$ref`` when the dialect ignores the siblings of ``$ref``.
+_REF_KEPT = frozenset({"$ref", "$schema", "title", "description"})
 _UNSUPPORTED = {
     "$dynamicRef": "$dynamicRef is not supported; use $ref",
     "$recursiveRef": "$recursiveRef is not supported; use $ref",
@@ -71,6 +75,8 @@ _DRAFT_URIS = {
     "2020-12": "https://json-schema.org/draft/2020-12/schema",
 }
 DEFAULT_DIALECT = _DRAFT_URIS["2020-12"]
+#: AsyncAPI's default schema format (the AsyncAPI Schema Object) is a superset of draft-07.
+ASYNCAPI_DIALECT = _DRAFT_URIS["draft-07"]
 #: Names the models module imports: schemas are never given these.
 MODEL_MODULE_NAMES = frozenset(
     {
@@ -126,7 +132,7 @@ class SchemaBundle:
     _validators: dict[str, Any] = field(default_factory=dict)
     _checked: set[str] = field(default_factory=set)
     #: bundled schemas with a ``default``: (schema, where the default is, dialect)
-    _defaults: list[tuple[dict[str, Any], Location, str]] = field(default_factory=list)
+    _defaults: list[tuple[dict[str, Any], Location]] = field(default_factory=list)
 
     @property
     def definitions(self) -> dict[str, Any]:
@@ -182,15 +188,20 @@ class SchemaBundle:
     def _bundle(self, node: Any, location: Location, base: str, dialect: str) -> Any:
         if not isinstance(node, dict):
             return node
-        if isinstance(node.get("$id"), str) and location.pointer is not None:
-            from urllib.parse import urldefrag, urljoin
-
-            base = urldefrag(urljoin(base, node["$id"])).url
         if isinstance(node.get("$schema"), str):
             dialect = node["$schema"]
+        if "$ref" in node and ref_overrides_siblings(dialect):
+            # Up to draft-07 the siblings of $ref, $id included, are ignored.
+            node = {key: value for key, value in node.items() if key in _REF_KEPT}
+        own_id = id_of(node, dialect)
+        # Reached by its own URI (a $ref to its $id, a file with an $id), its $id is applied already.
+        if own_id is not None and location.pointer is not None and not self.workspace.identifies(base, node):
+            base = urldefrag(urljoin(base, own_id)).url
         result: dict[str, Any] = {}
         for key, value in node.items():
             where = location.child(key)
+            if not is_keyword(key, dialect):
+                continue  # not a keyword of this dialect: ignored, as validators of the dialect do
             if key in _UNSUPPORTED:
                 raise SpecError(self.workspace.diagnostic(_UNSUPPORTED[key], where))
             if key in _DROPPED:
@@ -218,8 +229,9 @@ class SchemaBundle:
                 continue
             else:
                 result[key] = value
-        if "default" in result:
-            self._defaults.append((result, location.child("default"), dialect))
+        result = normalize(result, dialect)
+        if isinstance(result, dict) and "default" in result:
+            self._defaults.append((result, location.child("default")))
         return result
 
     def drop_invalid_defaults(self) -> None:
@@ -229,10 +241,11 @@ class SchemaBundle:
         member: one that does not validate would give code that fails ``mypy`` and ``tsc``.
         """
         definitions = self.definitions
-        for schema, where, dialect in self._defaults:
-            cls = validators.validator_for({"$schema": dialect}, default=validators.Draft202012Validator)
+        for schema, where in self._defaults:  # bundled schemas are normalized to 2020-12 (see .dialects)
             root = {key: value for key, value in schema.items() if key != "default"}
-            error = best_match(cls({**root, "$defs": definitions}).iter_errors(schema["default"]))
+            error = best_match(
+                validators.Draft202012Validator({**root, "$defs": definitions}).iter_errors(schema["default"])
+            )
             if error is None:
                 continue
             del schema["default"]
@@ -242,7 +255,7 @@ class SchemaBundle:
             )
 
     def _reference(self, ref: Any, site: Location, base: str, dialect: str) -> str:
-        target, location, target_base = self.workspace.resolve(ref, base, site)
+        target, location, target_base = self.workspace.resolve(ref, base, site, dialect)
         if location.pointer is None:
             location = Location(location.uri + "#" + str(ref), None)
         entry = self._entries.get(location.key)
@@ -268,38 +281,46 @@ class SchemaBundle:
         return pascal_case(parts[-1], fallback="Schema")
 
 
-def is_object_schema(schema: Any, resolve: Any = None, *, depth: int = 0) -> bool | str:
-    """``True`` when ``schema`` describes JSON objects only, else what it describes instead."""
+def admits_objects(schema: Any, resolve: Any = None, *, dialect: str = DEFAULT_DIALECT, depth: int = 0) -> bool | str:
+    """``True`` when some JSON object is valid against ``schema``, else what it admits instead.
+
+    Conservative: ``True`` unless the schema plainly admits no object (a ``type`` without
+    ``object``, a non-object ``const`` or ``enum``, ``false``, ``not: {}``, and combinations of
+    those through ``$ref``, ``allOf``, ``anyOf`` and ``oneOf``).
+    """
+    if isinstance(schema, bool):
+        return True if schema else "nothing"
     if not isinstance(schema, dict):
-        return kind_of(schema) if not isinstance(schema, bool) else "any value" if schema else "nothing"
-    if "$ref" in schema and resolve is not None and depth < 32:
-        target = resolve(schema)
-        verdict = is_object_schema(target, resolve, depth=depth + 1)
-        if verdict is not True:
-            return verdict
+        return kind_of(schema)
+    if depth > 32:
+        return True
+    if isinstance(schema.get("$schema"), str):
+        dialect = schema["$schema"]
+    if "$ref" in schema and ref_overrides_siblings(dialect):
+        schema = {"$ref": schema["$ref"]}
     kind = schema.get("type")
     if kind is not None:
         kinds = kind if isinstance(kind, list) else [kind]
-        others = [str(item) for item in kinds if item != "object"]
-        if others:
-            return "type " + ", ".join(others)
-        return True
+        if "object" not in kinds:
+            return "values of type " + ", ".join(str(item) for item in kinds)
     if "const" in schema and not isinstance(schema["const"], dict):
         return "a constant that is not an object"
-    if isinstance(schema.get("enum"), list) and not all(isinstance(item, dict) for item in schema["enum"]):
+    if isinstance(schema.get("enum"), list) and not any(isinstance(item, dict) for item in schema["enum"]):
         return "enum values that are not objects"
-    branches = [schema[key] for key in ("oneOf", "anyOf") if isinstance(schema.get(key), list)]
-    for group in branches:
-        for branch in group:
-            verdict = is_object_schema(branch, resolve, depth=depth + 1)
-            if verdict is not True:
-                return verdict
-    if branches or "$ref" in schema:
-        return True
-    if isinstance(schema.get("allOf"), list) and any(
-        is_object_schema(branch, resolve, depth=depth + 1) is True for branch in schema["allOf"]
-    ):
-        return True
-    if any(key in schema for key in ("properties", "required", "additionalProperties", "patternProperties")):
-        return True
-    return "any JSON value (add type: object)"
+    if schema.get("not") is True or schema.get("not") == {}:
+        return "nothing (not: {})"
+    if "$ref" in schema and resolve is not None:
+        verdict = admits_objects(resolve(schema), resolve, dialect=dialect, depth=depth + 1)
+        if verdict is not True:
+            return verdict
+    for branch in schema.get("allOf") or []:
+        verdict = admits_objects(branch, resolve, dialect=dialect, depth=depth + 1)
+        if verdict is not True:
+            return verdict
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list) and branches:
+            verdicts = [admits_objects(branch, resolve, dialect=dialect, depth=depth + 1) for branch in branches]
+            if True not in verdicts:
+                return str(verdicts[0])
+    return True

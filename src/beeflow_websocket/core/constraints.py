@@ -270,12 +270,17 @@ def _child(key: str | int, error: Error) -> Error:
 class JsonSchemas:
     """The ``$defs`` of the generated module; compiles checks of any schema in it, once."""
 
-    def __init__(self, definitions: dict[str, Any]) -> None:
+    def __init__(self, definitions: dict[str, Any], *, models: Iterable[str] = ()) -> None:
+        """``models``: pointers of the model validators, compiled now (field checks compile when
+        :meth:`check` is called), so a schema that cannot be compiled fails at import, not on a frame."""
         self.definitions = definitions
         self._by_ref: dict[str, Validator] = {}
         self._by_id: dict[int, Validator] = {}
         self._keep: list[Any] = []  # partial schemas compiled by id: kept alive
         self._null_refused: dict[str, frozenset[str]] = {}
+        self._compiling: set[str] = set()
+        for pointer in models:
+            self.validator(pointer)
 
     # Public API used by generated code.
 
@@ -285,7 +290,9 @@ class JsonSchemas:
         With ``keywords``, only those keywords of it: the generator names the ones pydantic's type
         of the field does not enforce (keywords of one schema apply independently).
         """
-        return Check(self, pointer + ("#" + ",".join(keywords) if keywords else ""))
+        full = pointer + ("#" + ",".join(keywords) if keywords else "")
+        self.validator(full)
+        return Check(self, full)
 
     def validate(self, pointer: str, data: Any, info: ValidationInfo) -> Any:
         """Body of a generated ``model_validator(mode="before")``: check ``data`` against a definition."""
@@ -336,7 +343,11 @@ class JsonSchemas:
                 wanted = set(keywords.split(","))
                 node = {key: value for key, value in node.items() if key in wanted}
                 self._keep.append(node)
-            found = self._by_ref[pointer] = self.compile(node)
+            self._compiling.add(pointer)
+            try:
+                found = self._by_ref[pointer] = self.compile(node)
+            finally:
+                self._compiling.discard(pointer)
         return found
 
     def _node(self, path: str) -> Any:
@@ -370,7 +381,13 @@ class JsonSchemas:
             return None
 
         self._by_id[key] = run  # before the keywords, so recursive $refs find it
-        checks.extend(self._keywords(schema))
+        try:
+            checks.extend(self._keywords(schema))
+        except Exception:
+            # Nothing half-built stays cached: every later use fails the same way, none passes unchecked.
+            self._by_id.clear()
+            self._by_ref.clear()
+            raise
         if len(checks) == 1 and not _recursive(schema):
             self._by_id[key] = checks[0]
             return checks[0]
@@ -378,7 +395,9 @@ class JsonSchemas:
 
     def _ref(self, ref: str) -> Validator:
         name = ref.removeprefix("#/$defs/")
-        resolved: list[Validator] = []
+        if name not in self._compiling:
+            return self.validator(name)  # compiled now, so a broken target fails here
+        resolved: list[Validator] = []  # a recursive reference: followed once the target is compiled
 
         def follow(value: Any) -> Error | None:
             if not resolved:

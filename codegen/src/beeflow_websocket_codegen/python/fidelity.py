@@ -65,6 +65,8 @@ class Plan:
     object_checks: set[str] = field(default_factory=set)
     #: member pointer -> the only keywords its check needs (pydantic's type enforces the others)
     partial: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: object pointer -> the only keywords its model validator checks (absent: the whole schema)
+    object_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def needs_schemas(self) -> bool:
@@ -94,7 +96,7 @@ class _Planner:
         schema = self.definitions.get(name)
         if not isinstance(schema, dict) or not schema.get("properties"):
             return False
-        return schema.get("type") == "object" or (name in self.roots and "type" not in schema)
+        return schema.get("type") == "object" or name in self.roots
 
     def definition(self, name: str) -> bool:
         if name in self._exact:
@@ -102,18 +104,60 @@ class _Planner:
         if name in self._busy:
             return self.is_class(name)
         self._busy.add(name)
-        relaxed, exact = self.relax(self.definitions[name], _escape(name), root=name in self.roots)
+        if name in self.roots:
+            relaxed, exact = self.payload_root(name)
+        else:
+            relaxed, exact = self.relax(self.definitions[name], _escape(name))
         self._busy.discard(name)
         self.result.relaxed[name] = relaxed
         self._exact[name] = exact
         return exact
+
+    def payload_root(self, name: str) -> tuple[Any, bool]:
+        """A payload: always a JSON object on the wire, so it is the schema *and* ``type: object``.
+
+        Its model is a class (or a mapping) typed as an object; every keyword the type does not
+        express exactly, at the root too, is checked by a model validator of the whole schema.
+        """
+        schema = self.definitions[name]
+        pointer = _escape(name)
+        if isinstance(schema, dict) and "type" not in schema and "properties" not in schema:
+            # anyOf/oneOf of object classes: a union of those classes (checked as a whole when inexact).
+            relaxed, exact = self.relax(schema, pointer)
+            branches = relaxed.get("anyOf") or relaxed.get("oneOf") if isinstance(relaxed, dict) else None
+            if branches and all(self.is_class_branch(branch) for branch in branches):
+                if not exact:
+                    self.result.object_checks.add(pointer)
+                return relaxed, True
+        if not isinstance(schema, dict):
+            relaxed, exact = {"type": "object"}, schema is True
+        else:
+            relaxed, exact = self.relax({**schema, "type": "object"}, pointer)
+        if not exact:
+            self.result.object_checks.add(pointer)
+        if isinstance(relaxed, dict) and not relaxed.get("properties") and "additionalProperties" not in relaxed:
+            # No members to type: the class keeps every member (``model_extra``), so handlers can read them.
+            relaxed["additionalProperties"] = True
+        return relaxed, True
+
+    def is_class_branch(self, branch: Any) -> bool:
+        if not isinstance(branch, dict):
+            return False
+        if "$ref" in branch:
+            return self.is_class(branch["$ref"].removeprefix("#/$defs/"))
+        return branch.get("type") == "object" and bool(branch.get("properties"))
+
+    def ref_keeps_class(self, name: str) -> bool:
+        """Whether a ``$ref`` to a definition may use its type: a payload without ``type: object`` admits more."""
+        schema = self.definitions.get(name)
+        return name not in self.roots or (isinstance(schema, dict) and schema.get("type") == "object")
 
     def ref(self, ref: str) -> bool:
         name = ref.removeprefix("#/$defs/")
         exact = self.definition(name)
         return True if self.is_class(name) else exact
 
-    def relax(self, schema: Any, pointer: str, *, root: bool = False) -> tuple[Any, bool]:
+    def relax(self, schema: Any, pointer: str) -> tuple[Any, bool]:
         """The relaxed schema of ``schema`` (at ``pointer`` in the definitions) and whether it is exact."""
         if schema is True:
             return {}, True
@@ -124,10 +168,10 @@ class _Planner:
         if not keywords:
             return kept, True
         if keywords == {"$ref"}:
+            if not self.ref_keeps_class(schema["$ref"].removeprefix("#/$defs/")):
+                return kept, False  # its class is the payload's (objects only): checked as a whole instead
             return {**kept, "$ref": schema["$ref"]}, self.ref(schema["$ref"])
         kind = schema.get("type")
-        if kind is None and root and keywords & _OBJECT:
-            kind = "object"
         if isinstance(kind, list):
             types = [item for item in kind if item != "null"]
             if len(types) == 1 and len(kind) == 2 and types[0] != "object":
@@ -295,9 +339,28 @@ class _Planner:
         if whole or not exact:
             # A model of its own (every object with members is one): it checks itself.
             self.result.object_checks.add(pointer)
+            keywords = self.object_keywords(schema, whole, exact)
+            if keywords is not None:
+                self.result.object_keywords[pointer] = keywords
+                if additional is False and "additionalProperties" not in keywords:
+                    relaxed["additionalProperties"] = False
         elif additional is False:
             relaxed["additionalProperties"] = False
         return relaxed, True
+
+    @staticmethod
+    def object_keywords(schema: dict[str, Any], whole: set[str], exact: bool) -> tuple[str, ...] | None:
+        """The keywords an object's model validator checks (the class enforces the rest), or
+        ``None`` for the whole schema (``unevaluatedProperties`` needs every sibling's annotations)."""
+        if "unevaluatedProperties" in whole:
+            return None
+        keywords = set(whole)
+        if not exact:
+            keywords |= {"enum", "const"} & schema.keys()
+        if "patternProperties" in keywords or "additionalProperties" in keywords:
+            # additionalProperties applies to the members that properties and patternProperties leave.
+            keywords |= {"properties", "patternProperties", "additionalProperties"} & schema.keys()
+        return tuple(sorted(keywords))
 
 
 def _rust_pattern(pattern: str) -> str | None:

@@ -112,6 +112,7 @@ def generate_models(
     if not definitions:
         return GeneratedModels("", {})
     fidelity = plan(definitions, roots=roots, format_assertion=format_assertion)
+    verify_checks(definitions, fidelity)
     renames: dict[str, str] = {}
     for _ in range(3):
         source, models = _run(fidelity.relaxed, renames)
@@ -238,7 +239,8 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
         if pointer in fidelity.object_checks:
             used.add("_SCHEMAS")
             end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
-            edits.append((end, end, "\n" + _VALIDATOR.format(pointer=json.dumps(pointer, ensure_ascii=False))))
+            checked = json.dumps(_object_check(fidelity, pointer), ensure_ascii=False)
+            edits.append((end, end, "\n" + _VALIDATOR.format(pointer=checked)))
     wanted = set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks
     missing = sorted(pointer for pointer in wanted - found if not _shares_a_class(pointer, found, definitions))
     if missing:
@@ -388,7 +390,7 @@ def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str,
         block += "from pydantic import ValidationInfo, model_validator\n" if fidelity.object_checks else ""
         block += (
             "\n\n#: The JSON Schemas behind the checks that pydantic types cannot express (JSON Schema 2020-12).\n"
-            f"_SCHEMAS = JsonSchemas({_literal(schemas)})\n"
+            f"_SCHEMAS = JsonSchemas({_literal(schemas)}{_models_argument(fidelity)})\n"
         )
         if fidelity.object_checks and not re.search(r"^from typing import .*\bAny\b", source, re.MULTILINE):
             block = "from typing import Any\n" + block
@@ -401,6 +403,41 @@ def _imports(source: str, used: set[str], fidelity: Plan, definitions: dict[str,
     last = max((node.end_lineno or 0 for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)), default=0)
     lines = source.splitlines(keepends=True)
     return "".join(lines[:last]) + block + "".join(lines[last:])
+
+
+def _object_check(fidelity: Plan, pointer: str) -> str:
+    """What an object's model validator checks: its schema, or only the keywords its class cannot enforce."""
+    keywords = fidelity.object_keywords.get(pointer)
+    return f"{pointer}#{','.join(keywords)}" if keywords else pointer
+
+
+def _models_argument(fidelity: Plan) -> str:
+    """The pointers of the model validators, compiled when the module is imported."""
+    if not fidelity.object_checks:
+        return ""
+    checks = sorted(_object_check(fidelity, pointer) for pointer in fidelity.object_checks)
+    return ", models=(" + "".join(f"{json.dumps(check, ensure_ascii=False)}, " for check in checks) + ")"
+
+
+def verify_checks(definitions: dict[str, Any], fidelity: Plan) -> None:
+    """Compile every check the models will run, as their import will: a schema the runtime cannot
+    check is refused here, not on the first frame."""
+    from beeflow_websocket.core.constraints import JsonSchemas
+
+    schemas = JsonSchemas(definitions)
+    pointers = [pointer for checks in fidelity.member_checks.values() for pointer in checks.values()]
+    for pointer in [*pointers, *sorted(_object_check(fidelity, pointer) for pointer in fidelity.object_checks)]:
+        try:
+            schemas.validator(pointer)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as error:
+            where = pointer.partition("#")[0]
+            raise SpecError(
+                Diagnostic(
+                    f"the schema at #/$defs/{where} cannot be checked at run time ({type(error).__name__}: {error})"
+                )
+            ) from None
 
 
 def _literal(value: Any) -> str:

@@ -528,9 +528,31 @@ def fold_aliases(definitions: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     return schemas, names
 
 
-def declarations(definitions: dict[str, Any], *, width: int = 100) -> Declarations:
-    """``export`` declarations for ``definitions`` (a bundled ``$defs``), separated by blank lines."""
+def _objects_only(node: Node) -> Node:
+    """The object part of a payload's type: a payload is always a JSON object on the wire."""
+    if node == UNKNOWN:
+        return ObjectType((), UNKNOWN)
+    if isinstance(node, Union):
+        kept = [item for item in node.items if not isinstance(item, ArrayOf | Tuple) and not _is_scalar(item)]
+        return union(kept) if kept else ObjectType((), UNKNOWN)
+    return node
+
+
+def _is_scalar(node: Node) -> bool:
+    if not isinstance(node, Atom):
+        return False
+    text = node.text
+    return text in ("string", "number", "boolean", "null") or text[:1] in '"-0123456789' or text in ("true", "false")
+
+
+def declarations(definitions: dict[str, Any], *, width: int = 100, roots: frozenset[str] = frozenset()) -> Declarations:
+    """``export`` declarations for ``definitions`` (a bundled ``$defs``), separated by blank lines.
+
+    ``roots`` are the payloads: only their object part is typed (``type: [array, object]`` is the
+    object, ``{"not": ...}`` any object).
+    """
     schemas, names = fold_aliases(definitions)
+    roots = frozenset(names.get(name, name) for name in roots)
     converter = _Converter(names)
     blocks = []
     for name in sorted(schemas):
@@ -544,6 +566,8 @@ def declarations(definitions: dict[str, Any], *, width: int = 100) -> Declaratio
             node = converter.convert(schema)
             if node == Atom(name):  # an alias of itself: JSON Schema accepts anything
                 node = UNKNOWN
+            if name in roots:
+                node = _objects_only(node)
             prefix = f"export type {name} = "
             blocks.append(f"{head}{prefix}{render_type(node, used=len(prefix), width=width)};\n")
     return Declarations("\n".join(blocks), names)

@@ -106,9 +106,16 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
+def payload_names(protocol: Protocol) -> frozenset[str]:
+    """The ``$defs`` names of the payloads (JSON objects on the wire, whatever else their schema admits)."""
+    return frozenset(
+        message.payload for message in [*(a.message for a in protocol.actions), *(e.message for e in protocol.events)]
+    )
+
+
 def emit_declarations(protocol: Protocol, *, spec: str, width: int = 100, source: Declarations | None = None) -> str:
     """The declarations of every schema, as one module (``models.ts``, or the file of ``--ts-out x.ts``)."""
-    source = source or declarations(protocol.schemas, width=width)
+    source = source or declarations(protocol.schemas, width=width, roots=payload_names(protocol))
     title = protocol.title or "this protocol"
     version = f" {protocol.version}" if protocol.version else ""
     intro = (
@@ -187,7 +194,7 @@ def emit_typescript(protocol: Protocol, *, spec: str, width: int = 100, runtime:
     ``runtime`` is the module the client imports the runtime from; ``None`` copies the runtime
     into ``runtime/`` and imports that.
     """
-    models = declarations(protocol.schemas, width=width)
+    models = declarations(protocol.schemas, width=width, roots=payload_names(protocol))
     names = models.names
     specifier = runtime if runtime is not None else f"./{RUNTIME_DIR}/index.js"
     context = {

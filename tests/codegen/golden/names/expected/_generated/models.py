@@ -69,6 +69,7 @@ class LaunchPayload(BaseModel):
 class PingPayload(BaseModel):
     model_config = ConfigDict(
         strict=True,
+        extra="allow",
         populate_by_name=True,
     )
 
