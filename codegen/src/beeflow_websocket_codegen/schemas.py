@@ -18,7 +18,9 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from .dialects import id_of, is_keyword, normalize, ref_overrides_siblings
+from beeflow_websocket.core.constraints import is_annotation
+
+from .dialects import id_of, ignored_keyword, is_keyword, normalize, ref_overrides_siblings
 from .errors import SpecError
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
@@ -201,7 +203,10 @@ class SchemaBundle:
         for key, value in node.items():
             where = location.child(key)
             if not is_keyword(key, dialect):
-                continue  # not a keyword of this dialect: ignored, as validators of the dialect do
+                # Not a keyword of this dialect: ignored, as validators of the dialect do.
+                if not is_annotation(key):
+                    self.workspace.warn(ignored_keyword(key, dialect), where)
+                continue
             if key in _UNSUPPORTED:
                 raise SpecError(self.workspace.diagnostic(_UNSUPPORTED[key], where))
             if key in _DROPPED:
