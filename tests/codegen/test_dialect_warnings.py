@@ -114,3 +114,32 @@ def test_no_warning_for_annotations_and_extensions(tmp_path: Path) -> None:
     code, output = _generate(tmp_path / "draft-04", draft_04)
     assert code == 0, output
     assert _warnings(output) == []
+
+
+def test_a_check_beside_a_ref_in_draft_07_is_named_with_the_fix(tmp_path: Path) -> None:
+    payload = """\
+        type: object
+        properties:
+          level:
+            $ref: '#/components/messages/Send/payload/definitions/level'
+            description: how loud
+            default: low
+            maxLength: 3
+          alias: {$ref: '#/components/messages/Send/payload/definitions/alias'}
+        definitions:
+          level: {type: string, enum: [low, high]}
+          alias:
+            $ref: '#/components/messages/Send/payload/definitions/level'
+            definitions: {unused: {type: string}}
+"""
+    code, output = _generate(tmp_path, payload)
+    assert code == 0, output
+    warnings = _warnings(output)
+    assert len(warnings) == 1, output  # annotations and definitions beside a $ref are no surprise
+    (warning,) = warnings
+    assert "asyncapi.yaml:24:13 #/components/messages/Send/payload/properties/level/maxLength:" in warning
+    assert "'maxLength' beside '$ref' is ignored in JSON Schema draft-07" in warning
+    assert "allOf" in warning
+    assert "$schema: https://json-schema.org/draft/2020-12/schema" in warning
+    models = (tmp_path / "dialects_api" / "_generated" / "models.py").read_text(encoding="utf-8")
+    assert "= Level.LOW" in models  # the default beside the $ref is used

@@ -27,6 +27,7 @@ __all__ = [
     "dialect_name",
     "format_dialect",
     "ignored_keyword",
+    "ignored_ref_sibling",
     "is_keyword",
     "normalize",
     "ref_overrides_siblings",
@@ -138,6 +139,17 @@ def ignored_keyword(key: str, dialect: str) -> str:
             "`{schemaFormat: application/schema+json;version=2020-12, schema: ...}`"
         )
     return f"{message}; in {name} write {_RENAMED[key]}, or declare the dialect that has {key!r} in `$schema`"
+
+
+def ignored_ref_sibling(key: str, dialect: str) -> str:
+    """The warning for ``key`` beside a ``$ref`` in a dialect whose ``$ref`` overrides its siblings."""
+    name = dialect_name(dialect) or "draft-07"
+    return (
+        f"{key!r} beside '$ref' is ignored in JSON Schema {name} (the dialect of this schema: a $ref overrides "
+        f"its siblings); to apply it, write `allOf: [{{$ref: ...}}, {{{key}: ...}}]`, or declare draft 2020-12 "
+        "(`$schema: https://json-schema.org/draft/2020-12/schema` on the schema or "
+        "`schemaFormat: application/schema+json;version=2020-12` on the payload)"
+    )
 
 
 def normalize(schema: dict[str, Any], dialect: str) -> dict[str, Any]:
