@@ -26,6 +26,8 @@ __all__ = [
     "ASYNCAPI_DEFAULT",
     "dialect_name",
     "format_dialect",
+    "ignored_keyword",
+    "ignored_ref_sibling",
     "is_keyword",
     "normalize",
     "ref_overrides_siblings",
@@ -112,6 +114,42 @@ def id_of(schema: Any, dialect: str) -> str | None:
 def is_keyword(key: str, dialect: str) -> bool:
     """Whether ``key`` means something in ``dialect`` (else it is ignored, as an unknown keyword is)."""
     return key not in _NEWER.get(dialect_name(dialect) or "2020-12", frozenset())
+
+
+#: What an older keyword is called in the dialects that dropped it.
+_RENAMED = {
+    "additionalItems": "items (beside prefixItems)",
+    "dependencies": "dependentRequired or dependentSchemas",
+    "$recursiveRef": "$ref",
+    "$recursiveAnchor": "$anchor",
+    "prefixItems": "items",
+    "$dynamicRef": "$ref",
+    "$dynamicAnchor": "$anchor",
+}
+
+
+def ignored_keyword(key: str, dialect: str) -> str:
+    """The warning for ``key``, a keyword of another dialect that ``dialect`` ignores."""
+    name = dialect_name(dialect) or "2020-12"
+    message = f"{key!r} is not a keyword of JSON Schema {name} (the dialect of this schema), so it is ignored"
+    if name in _LEGACY or key not in _RENAMED:
+        return (
+            f"{message}; to use it, declare draft 2020-12: add "
+            "`$schema: https://json-schema.org/draft/2020-12/schema` to the schema, or write the payload as "
+            "`{schemaFormat: application/schema+json;version=2020-12, schema: ...}`"
+        )
+    return f"{message}; in {name} write {_RENAMED[key]}, or declare the dialect that has {key!r} in `$schema`"
+
+
+def ignored_ref_sibling(key: str, dialect: str) -> str:
+    """The warning for ``key`` beside a ``$ref`` in a dialect whose ``$ref`` overrides its siblings."""
+    name = dialect_name(dialect) or "draft-07"
+    return (
+        f"{key!r} beside '$ref' is ignored in JSON Schema {name} (the dialect of this schema: a $ref overrides "
+        f"its siblings); to apply it, write `allOf: [{{$ref: ...}}, {{{key}: ...}}]`, or declare draft 2020-12 "
+        "(`$schema: https://json-schema.org/draft/2020-12/schema` on the schema or "
+        "`schemaFormat: application/schema+json;version=2020-12` on the payload)"
+    )
 
 
 def normalize(schema: dict[str, Any], dialect: str) -> dict[str, Any]:

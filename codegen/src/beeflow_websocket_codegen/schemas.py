@@ -18,7 +18,9 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from .dialects import id_of, is_keyword, normalize, ref_overrides_siblings
+from beeflow_websocket.core.constraints import is_annotation
+
+from .dialects import id_of, ignored_keyword, ignored_ref_sibling, is_keyword, normalize, ref_overrides_siblings
 from .errors import SpecError
 from .naming import Namespace, pascal_case
 from .spec.workspace import Location, Workspace, kind_of
@@ -58,8 +60,11 @@ _DROPPED = frozenset(
         "definitions",
     }
 )
-#: What stays of a schema with ``$ref`` when the dialect ignores the siblings of ``$ref``.
-_REF_KEPT = frozenset({"$ref", "$schema", "title", "description"})
+#: What stays of a schema with ``$ref`` when the dialect ignores the siblings of ``$ref``: annotations
+#: that check nothing, a ``default`` too (AsyncAPI documents put one there for the absent member).
+_REF_KEPT = frozenset({"$ref", "$schema", "title", "description", "default"})
+#: Containers of schemas, not checks: a $ref reaches into them by pointer whatever the dialect.
+_DEFINITIONS = frozenset({"$defs", "definitions"})
 _UNSUPPORTED = {
     "$dynamicRef": "$dynamicRef is not supported; use $ref",
     "$recursiveRef": "$recursiveRef is not supported; use $ref",
@@ -192,6 +197,9 @@ class SchemaBundle:
             dialect = node["$schema"]
         if "$ref" in node and ref_overrides_siblings(dialect):
             # Up to draft-07 the siblings of $ref, $id included, are ignored.
+            for key in node:
+                if key not in _REF_KEPT and key not in _DEFINITIONS and not is_annotation(key):
+                    self.workspace.warn(ignored_ref_sibling(key, dialect), location.child(key))
             node = {key: value for key, value in node.items() if key in _REF_KEPT}
         own_id = id_of(node, dialect)
         # Reached by its own URI (a $ref to its $id, a file with an $id), its $id is applied already.
@@ -201,7 +209,10 @@ class SchemaBundle:
         for key, value in node.items():
             where = location.child(key)
             if not is_keyword(key, dialect):
-                continue  # not a keyword of this dialect: ignored, as validators of the dialect do
+                # Not a keyword of this dialect: ignored, as validators of the dialect do.
+                if not is_annotation(key):
+                    self.workspace.warn(ignored_keyword(key, dialect), where)
+                continue
             if key in _UNSUPPORTED:
                 raise SpecError(self.workspace.diagnostic(_UNSUPPORTED[key], where))
             if key in _DROPPED:

@@ -152,6 +152,10 @@ class _Planner:
         schema = self.definitions.get(name)
         return name not in self.roots or (isinstance(schema, dict) and schema.get("type") == "object")
 
+    def recurses_without_class(self, name: str) -> bool:
+        """Whether a ``$ref`` to ``name`` closes a cycle that no class breaks (an array of itself)."""
+        return name in self._busy and not self.is_class(name)
+
     def ref(self, ref: str) -> bool:
         name = ref.removeprefix("#/$defs/")
         exact = self.definition(name)
@@ -170,6 +174,10 @@ class _Planner:
         if keywords == {"$ref"}:
             if not self.ref_keeps_class(schema["$ref"].removeprefix("#/$defs/")):
                 return kept, False  # its class is the payload's (objects only): checked as a whole instead
+            if self.recurses_without_class(schema["$ref"].removeprefix("#/$defs/")):
+                # datamodel-code-generator collapses a recursive alias into a bare ``list``/``dict``
+                # (refused by mypy --strict): the recursion is typed Any and checked by the schema.
+                return kept, False
             return {**kept, "$ref": schema["$ref"]}, self.ref(schema["$ref"])
         kind = schema.get("type")
         if isinstance(kind, list):

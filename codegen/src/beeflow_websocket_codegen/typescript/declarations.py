@@ -26,6 +26,8 @@ Keywords that only restrict values within a type (``pattern``, ``minimum``, ``fo
 ``if``/``then``/``else``, ...) have no TypeScript form: the server checks them and answers a 422.
 An object with declared properties but no ``additionalProperties`` gets no index signature, so
 that the compiler still catches misspelt fields (the server ignores unknown members there).
+An index signature for ``patternProperties`` also admits the types of the members declared beside
+it and, in an ``allOf``, those of the other branches: a key that matches no pattern need not fit it.
 
 A ``$defs`` entry that only refers to another one (``Foo: {$ref: ./foo.json}`` in
 ``components/schemas``), when nothing else refers to the target, is folded into it: the target is
@@ -43,6 +45,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from beeflow_websocket.core.constraints import is_annotation
+
 __all__ = ["Declarations", "declarations", "doc_comment", "property_key", "render_type", "string_literal"]
 
 _REF = re.compile(r"^#/\$defs/(?P<name>[^/]+)$")
@@ -52,8 +56,6 @@ _SCHEMA_VALUED: tuple[str, ...] = ("additionalProperties", "items", "contains", 
 _SCHEMA_VALUED += ("propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 _SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
-#: Keywords that say nothing about the type of a value (an alias may carry them).
-_ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "default", "deprecated", "readOnly"})
 _OBJECT_KEYWORDS: tuple[str, ...] = ("properties", "additionalProperties", "patternProperties", "required")
 _OBJECT_KEYWORDS += ("propertyNames",)
 _OBJECT_KEYWORDS += ("minProperties", "maxProperties", "unevaluatedProperties", "dependentRequired")
@@ -111,6 +113,8 @@ class Member:
 class ObjectType(Node):
     members: tuple[Member, ...] = ()
     index: Node | None = None
+    #: the index signature stands for ``patternProperties`` only: keys matching no pattern may hold anything
+    patterns_only: bool = False
 
 
 UNKNOWN = Atom("unknown")
@@ -145,6 +149,31 @@ def intersection(items: list[Node]) -> Node:
     if not flat:
         return UNKNOWN
     return flat[0] if len(flat) == 1 else Intersection(tuple(flat))
+
+
+def _loosen(parts: list[Node]) -> list[Node]:
+    """``parts`` of an intersection, with each ``patternProperties`` index signature admitting the
+    members and index types of the other parts: a key that matches none of its patterns need not
+    fit it (``unknown`` when another part's members are not known here, such as a named type)."""
+    flat = [item for part in parts for item in (part.items if isinstance(part, Intersection) else (part,))]
+    flat = [item for item in flat if item != UNKNOWN]  # it vanishes from the intersection
+    if len(flat) < 2 or not any(isinstance(part, ObjectType) and part.patterns_only for part in flat):
+        return parts
+    loosened: list[Node] = []
+    for number, part in enumerate(flat):
+        if not isinstance(part, ObjectType) or not part.patterns_only or part.index is None:
+            loosened.append(part)
+            continue
+        admitted: list[Node] = [part.index]
+        for other in flat[:number] + flat[number + 1 :]:
+            if not isinstance(other, ObjectType):
+                admitted.append(UNKNOWN)
+                continue
+            admitted.extend(member.type for member in other.members)
+            admitted.extend([UNDEFINED] if any(member.optional for member in other.members) else [])
+            admitted.extend([other.index] if other.index is not None else [])
+        loosened.append(ObjectType(part.members, union(admitted), patterns_only=True))
+    return loosened
 
 
 def string_literal(text: str) -> str:
@@ -399,7 +428,7 @@ class _Converter:
                 parts.append(union([self.convert(branch) for branch in schema[key]]))
         if schema.get("not") is True or schema.get("not") == {}:
             parts.append(NEVER)  # not: {} accepts nothing
-        result = intersection(parts)
+        result = intersection(_loosen(parts))
         if schema.get("nullable") is True and result not in (UNKNOWN, NULL):
             result = union([result, NULL])
         return result
@@ -455,7 +484,8 @@ class _Converter:
             index_type = union(fitting)
         elif not members:
             index_type = NEVER  # additionalProperties: false and no properties: only {}
-        return ObjectType(tuple(members), index_type)
+        patterns_only = "patternProperties" in schema and extra is None
+        return ObjectType(tuple(members), index_type, patterns_only=patterns_only)
 
     def array(self, schema: dict[str, Any]) -> Node:
         prefix = schema.get("prefixItems")
@@ -507,8 +537,8 @@ def fold_aliases(definitions: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
             schema = schemas[alias]
             if not isinstance(schema, dict) or not isinstance(schema.get("$ref"), str):
                 continue
-            if set(schema) - _ANNOTATIONS - {"$ref"}:
-                continue
+            if any(key != "$ref" and not is_annotation(key) for key in schema):
+                continue  # only annotations (the runtime's one list) may sit beside the $ref of an alias
             match = _REF.match(schema["$ref"])
             target: str | None = match["name"] if match else None
             if target is None or target == alias or target not in schemas or counts.get(target) != 1:
