@@ -52,11 +52,11 @@ def test_an_invalid_default_is_a_warning_and_is_left_out(tmp_path: Path) -> None
     outcome = cli("generate", spec, "--python-out", tmp_path / "settings_api", "--ts-out", tmp_path / "web")
     assert outcome.exit_code == 0, outcome.output
     warnings = [line for line in outcome.output.splitlines() if line.startswith("warning:")]
-    # `level`'s default sits beside a $ref: in draft-07 (AsyncAPI's default dialect) the $ref overrides
-    # its siblings, so that default is ignored rather than checked, and left out all the same.
     assert warnings == [
         f"warning: {spec}:21:11 #/components/schemas/Settings/properties/enabled/default: the default does not "
         "match its schema ('false' is not of type 'boolean'): left out of the generated code",
+        f"warning: {spec}:27:11 #/components/schemas/Settings/properties/level/default: the default does not "
+        "match its schema ('medium' is not one of ['low', 'high']): left out of the generated code",
     ]
     models = (tmp_path / "settings_api" / "_generated" / "models.py").read_text(encoding="utf-8")
     assert "false" not in models
@@ -101,7 +101,6 @@ components:
   schemas:
     Window: {type: object, required: [x], properties: {x: {type: integer}}}
     Settings:
-      $schema: https://json-schema.org/draft/2020-12/schema  # a default beside $ref (ignored in draft-07)
       type: object
       properties:
         count: {type: integer, default: 1.0}

@@ -485,7 +485,11 @@ def test_recursion_that_consumes_nothing_is_refused_naming_the_cycle(tmp_path: P
         {"type": "object", "allOf": [{"$ref": "#"}]},
         {"type": "object", "not": {"not": {"$ref": "#"}}},
         {"type": "object", "if": {"$ref": "#"}},
-        {"type": "object", "dependentSchemas": {"a": {"anyOf": [{"$ref": "#"}]}}},
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "dependentSchemas": {"a": {"anyOf": [{"$ref": "#"}]}},
+        },
     ],
     ids=["allOf", "not-not", "if", "dependentSchemas"],
 )

@@ -311,7 +311,7 @@ class JsonSchemas:
     def _refusing_null(self, pointer: str) -> frozenset[str]:
         found = self._null_refused.get(pointer)
         if found is None:
-            properties = self._node(pointer).get("properties")
+            properties = self._node(pointer.partition("#")[0]).get("properties")
             members = properties.items() if isinstance(properties, dict) else ()
             found = self._null_refused[pointer] = frozenset(
                 name for name, schema in members if self.compile(schema)(None) is not None
