@@ -1,4 +1,4 @@
-"""The ``beeflow-websocket`` command: init, validate, generate, check.
+"""The ``beeflow-websocket`` command: init, validate, generate, check, diff.
 
 Exit status: 0 success, 1 a problem with the user's input (bad spec, drift, unimplemented
 handlers), 2 a bug of the generator itself. No command prints a Python traceback: spec errors are
@@ -9,6 +9,7 @@ line (set ``BEEFLOW_WEBSOCKET_DEBUG=1`` to see the traceback).
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import os
 import sys
@@ -196,6 +197,29 @@ FormatAssertionOption = Annotated[
     ),
 ]
 
+AllowOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--allow",
+        help="File of change ids (one a line, # comments) whose breaks are intended: they do not fail the command.",
+        dir_okay=False,
+    ),
+]
+
+
+class ReportFormat(enum.StrEnum):
+    human = "human"
+    json = "json"
+
+
+FormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        help="Report format of the change check: human (default) or json (for a pull-request comment).",
+    ),
+]
+
 
 @app.command(cls=_Command)
 @_guard
@@ -316,8 +340,19 @@ def check(
     format_assertion: FormatAssertionOption = None,
     ts_out: TsOutOption = None,
     ts_runtime: TsRuntimeOption = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Also compare the spec with itself at this git ref (e.g. HEAD~1, origin/main): exit 1 on changes "
+            "that break deployed clients.",
+        ),
+    ] = None,
+    allow: AllowOption = None,
+    output_format: FormatOption = ReportFormat.human,
 ) -> None:
-    """Exit 1 when generated files are out of date (shows the diff) or actions are unimplemented. Writes nothing."""
+    """Exit 1 when generated files are out of date (shows the diff), actions are unimplemented or the spec's examples
+    break their schemas. Writes nothing."""
     settings = load_settings(
         spec=spec,
         python_out=python_out,
@@ -326,15 +361,30 @@ def check(
         format_assertion=format_assertion,
         ts_out=ts_out,
         ts_runtime=ts_runtime,
+        need_output=against is None,
     )
     out = _console()
     ok = True
+    if against is not None:
+        ok = _check_against(settings.spec, against, allow, output_format, out)
     if settings.python_out is not None:
         ok = _check_python(settings, out)
     if settings.ts_out is not None:
         ok = _check_typescript(settings, out) and ok
     if not ok:
         raise typer.Exit(1)
+
+
+def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Console) -> bool:
+    from .diff import diff_against_ref, read_allow_list
+    from .diff.render import print_human, to_json
+
+    report = diff_against_ref(spec, ref, allowed=read_allow_list(allow) if allow is not None else None)
+    if output_format == "json":
+        sys.stdout.write(to_json(report))
+    else:
+        print_human(report, out)
+    return not report.failing
 
 
 def _check_typescript(settings: Settings, out: Console) -> bool:
@@ -379,6 +429,27 @@ def _check_python(settings: Settings, out: Console) -> bool:
         markup=False,
     )
     return True
+
+
+@app.command("diff", cls=_Command)
+@_guard
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The earlier version of the AsyncAPI document.")],
+    new: Annotated[Path, typer.Argument(help="The later version of the AsyncAPI document.")],
+    allow: AllowOption = None,
+    output_format: FormatOption = ReportFormat.human,
+) -> None:
+    """Classify every change from OLD to NEW for deployed clients; exit 1 when one may break them."""
+    from .diff import diff_specs, read_allow_list
+    from .diff.render import print_human, to_json
+
+    report = diff_specs(old, new, allowed=read_allow_list(allow) if allow is not None else None)
+    if output_format == "json":
+        sys.stdout.write(to_json(report))
+    else:
+        print_human(report, _console())
+    if report.failing:
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> Any:
