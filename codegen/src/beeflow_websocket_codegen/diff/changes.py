@@ -95,7 +95,9 @@ def compare_protocols(old: Protocol, new: Protocol) -> list[Change]:
     new_actions = {action.name: action for action in new.actions}
     old_events = {event.name: event for event in old.events}
     new_events = {event.name: event for event in new.events}
-    renamed = _renames(old_actions, new_actions, "action", changes) | _renames(old_events, new_events, "event", changes)
+    action_renames = _renames(old_actions, new_actions, "action", changes)
+    event_renames = _renames(old_events, new_events, "event", changes)
+    renamed = {*action_renames, *action_renames.values(), *event_renames, *event_renames.values()}
 
     for name in sorted(old_actions.keys() - new_actions.keys() - renamed):
         changes.append(
@@ -121,13 +123,17 @@ def compare_protocols(old: Protocol, new: Protocol) -> list[Change]:
                 "listens to",
             )
         )
-    for name in sorted(old_actions.keys() & new_actions.keys()):
-        before, after = old_actions[name], new_actions[name]
+    action_pairs = sorted(
+        [(name, name) for name in old_actions.keys() & new_actions.keys()] + [*action_renames.items()]
+    )
+    for name, new_name in action_pairs:
+        before, after = old_actions[name], new_actions[new_name]
         for delta in schema_deltas(
             {"$ref": f"#/$defs/{before.payload}"}, {"$ref": f"#/$defs/{after.payload}"}, old.schemas, new.schemas
         ):
             changes.append(_payload_change("action", name, delta))
-        for reply in sorted(set(after.replies) - set(before.replies)):
+        before_replies = {event_renames.get(reply, reply) for reply in before.replies}
+        for reply in sorted(set(after.replies) - before_replies):
             changes.append(
                 _change(
                     "reply-added",
@@ -139,7 +145,7 @@ def compare_protocols(old: Protocol, new: Protocol) -> list[Change]:
                     "/replies",
                 )
             )
-        for reply in sorted(set(before.replies) - set(after.replies)):
+        for reply in sorted(before_replies - set(after.replies)):
             changes.append(
                 _change(
                     "reply-removed", COMPATIBLE, "action", name, f"reply event {reply!r} no longer sent", "/replies"
@@ -167,10 +173,11 @@ def compare_protocols(old: Protocol, new: Protocol) -> list[Change]:
                     "/problems",
                 )
             )
-    for name in sorted(old_events.keys() & new_events.keys()):
+    event_pairs = sorted([(name, name) for name in old_events.keys() & new_events.keys()] + [*event_renames.items()])
+    for name, new_name in event_pairs:
         for delta in schema_deltas(
             {"$ref": f"#/$defs/{old_events[name].payload}"},
-            {"$ref": f"#/$defs/{new_events[name].payload}"},
+            {"$ref": f"#/$defs/{new_events[new_name].payload}"},
             old.schemas,
             new.schemas,
         ):
@@ -180,14 +187,14 @@ def compare_protocols(old: Protocol, new: Protocol) -> list[Change]:
     return sorted(changes, key=lambda change: (order[change.severity], change.kind, change.name, change.pointer))
 
 
-def _renames(old: dict[str, Any], new: dict[str, Any], kind: Kind, changes: list[Change]) -> set[str]:
+def _renames(old: dict[str, Any], new: dict[str, Any], kind: Kind, changes: list[Change]) -> dict[str, str]:
     """Messages whose wire name changed (same message key, one name gone and one new): breaking."""
     gone = {item.message.key: name for name, item in old.items() if name not in new}
     came = {item.message.key: name for name, item in new.items() if name not in old}
-    names: set[str] = set()
+    names: dict[str, str] = {}
     for key in sorted(gone.keys() & came.keys()):
         before, after = gone[key], came[key]
-        names.update((before, after))
+        names[before] = after
         who = "old clients send the old name" if kind == "action" else "old clients listen for the old name"
         changes.append(
             _change(
