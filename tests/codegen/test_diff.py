@@ -200,3 +200,14 @@ def test_check_against_outside_git(tmp_path: Path) -> None:
     result = run_cli("check", "asyncapi.yaml", "--against", "HEAD", cwd=tmp_path)
     assert result.returncode == 1
     assert "not inside a git repository" in result.stderr
+
+
+def test_an_invalid_spec_at_the_ref_is_reported_at_ref_and_path(repo: Path) -> None:
+    spec = repo / "api" / "asyncapi.yaml"
+    good = spec.read_text(encoding="utf-8")
+    spec.write_text(good.replace("action: send", "action: sned"), encoding="utf-8")
+    _git(repo, "commit", "-qam", "broken")
+    spec.write_text(good, encoding="utf-8")
+    result = run_cli("check", "api/asyncapi.yaml", "--against", "HEAD", cwd=repo)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: HEAD:api/asyncapi.yaml:"), result.stderr

@@ -86,4 +86,15 @@ def diff_against_ref(spec: Path, ref: str, *, allowed: set[str] | None = None) -
             return DiffReport(
                 f"{ref}:{missing}", display_path(spec), skipped=f"{missing} does not exist at {ref}: nothing to compare"
             )
-        return diff_specs(old, spec, allowed=allowed, old_label=f"{ref}:{display_path(spec)}")
+        try:
+            return diff_specs(old, spec, allowed=allowed, old_label=f"{ref}:{display_path(spec)}")
+        except SpecError as error:
+            raise SpecError([_at_ref(item, Path(folder), ref) for item in error.diagnostics]) from None
+
+
+def _at_ref(diagnostic: Diagnostic, folder: Path, ref: str) -> Diagnostic:
+    """Point a diagnostic about a file of the exported copy at ``REF:path`` (the copy is deleted)."""
+    if diagnostic.file is None or not diagnostic.file.resolve().is_relative_to(folder.resolve()):
+        return diagnostic
+    relative = diagnostic.file.resolve().relative_to(folder.resolve()).as_posix()
+    return replace(diagnostic, file=Path(f"{ref}:{relative}"))

@@ -31,6 +31,13 @@ UNKNOWN_MEMBERS_NOTE = (
     "or with the old generated pydantic models (extra='forbid') would refuse it"
 )
 
+#: Said of an optional property added to an action payload that had no additionalProperties: false.
+OPEN_OBJECT_NOTE = (
+    "the old schema let clients send this member with any value (the old server ignored it) and the new one "
+    "checks it; clients built on the old generated TypeScript types cannot send undeclared members, hand-written "
+    "ones could: add additionalProperties: false to payloads to make adding optional properties safe"
+)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -67,7 +74,9 @@ def _payload_change(kind: Kind, name: str, delta: Delta) -> Change:
     else:
         severity = BREAKING if delta.effect == WIDENS else COMPATIBLE
     note = None
-    if kind == "event" and delta.rule == "property-added" and delta.effect == WIDENS:
+    if kind == "action" and delta.on_open_object:
+        severity, note = POSSIBLY_BREAKING, OPEN_OBJECT_NOTE
+    elif kind == "event" and delta.rule == "property-added" and delta.effect == WIDENS:
         severity, note = COMPATIBLE, UNKNOWN_MEMBERS_NOTE
     elif kind == "event" and delta.rule == "additional-properties-allowed":
         note = UNKNOWN_MEMBERS_NOTE

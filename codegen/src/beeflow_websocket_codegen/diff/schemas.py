@@ -77,6 +77,8 @@ class Delta:
     pointer: str
     effect: Effect
     detail: str
+    #: an optional property added to an object that allowed any member before (no additionalProperties: false)
+    on_open_object: bool = False
 
 
 def _escape(token: str) -> str:
@@ -276,7 +278,13 @@ class _Walk:
                 elif _closed(old_extra):
                     yield Delta("property-added", where, WIDENS, f"{name!r} (optional; old schema refused it)")
                 elif old_extra is True or old_extra == {}:
-                    yield Delta("property-added", where, NARROWS, f"{name!r} (optional; was any value)")
+                    yield Delta(
+                        "property-added",
+                        where,
+                        NARROWS,
+                        f"{name!r} (optional; any value was allowed)",
+                        on_open_object=True,
+                    )
                 else:
                     yield from self.compare(old_extra, new_props[name], where)
         for name in sorted(new_required - old_required):
