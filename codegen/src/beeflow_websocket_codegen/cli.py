@@ -247,10 +247,14 @@ def init(
 @_guard
 def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")]) -> None:
     """Check an AsyncAPI document: exit 0 when it can be generated from, else 1 with the errors."""
+    from .examples import check_examples
     from .project import load_protocol
 
     protocol = load_protocol(spec)
-    _console().print(
+    console = _console()
+    for failure in check_examples(spec):
+        console.print(f"warning: {failure}", markup=False)
+    console.print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
         f"{len(protocol.schemas)} model(s)",
@@ -367,12 +371,25 @@ def check(
     ok = True
     if against is not None:
         ok = _check_against(settings.spec, against, allow, output_format, out)
+    ok = _check_examples(settings.spec) and ok
     if settings.python_out is not None:
         ok = _check_python(settings, out)
     if settings.ts_out is not None:
         ok = _check_typescript(settings, out) and ok
     if not ok:
         raise typer.Exit(1)
+
+
+def _check_examples(spec: Path) -> bool:
+    from .examples import check_examples
+
+    failures = check_examples(spec)
+    console = _console(stderr=True)
+    for failure in failures:
+        console.print(f"[bold red]error[/]: {escape(str(failure))}")
+    if failures:
+        console.print(f"{len(failures)} example(s) do not match their schemas", markup=False)
+    return not failures
 
 
 def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Console) -> bool:
