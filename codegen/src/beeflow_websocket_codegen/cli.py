@@ -1,4 +1,4 @@
-"""The ``beeflow-websocket`` command: init, validate, generate, check, diff.
+"""The ``beeflow-websocket`` command: init, validate, generate, check, diff, docs.
 
 Exit status: 0 success, 1 a problem with the user's input (bad spec, drift, unimplemented
 handlers), 2 a bug of the generator itself. No command prints a Python traceback: spec errors are
@@ -467,6 +467,19 @@ def diff_command(
         print_human(report, _console())
     if report.failing:
         raise typer.Exit(1)
+
+
+@app.command("docs", cls=_Command)
+@_guard
+def docs_command(
+    spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write index.html into (created if needed).")],
+) -> None:
+    """Write a static reference page of the protocol (no JavaScript): messages, payloads, problems, examples, names."""
+    from .reference import write_reference
+
+    page = write_reference(spec, out)
+    _console().print(f"wrote   {display_path(page)}", markup=False)
 
 
 def main(argv: list[str] | None = None) -> Any:
