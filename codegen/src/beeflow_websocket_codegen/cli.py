@@ -367,7 +367,8 @@ def check(
         ts_runtime=ts_runtime,
         need_output=against is None,
     )
-    out = _console()
+    # With --format json, stdout carries the JSON report alone; the other checks write to stderr.
+    out = _console(stderr=output_format is ReportFormat.json)
     ok = True
     if against is not None:
         ok = _check_against(settings.spec, against, allow, output_format, out)
