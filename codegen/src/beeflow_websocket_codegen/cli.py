@@ -1,4 +1,4 @@
-"""The ``beeflow-websocket`` command: init, validate, generate, check, diff, docs.
+"""The ``beeflow-websocket`` command: init, validate, generate, check, diff, docs, mock.
 
 Exit status: 0 success, 1 a problem with the user's input (bad spec, drift, unimplemented
 handlers), 2 a bug of the generator itself. No command prints a Python traceback: spec errors are
@@ -481,6 +481,40 @@ def docs_command(
 
     page = write_reference(spec, out)
     _console().print(f"wrote   {display_path(page)}", markup=False)
+
+
+@app.command("mock", cls=_Command)
+@_guard
+def mock_command(
+    spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")],
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the protocol from the schema alone: each action answered with its reply events (Ctrl-C stops it)."""
+    import tempfile
+
+    from .mock import build_app, plan_mock
+
+    plan = plan_mock(spec)
+    console = _console()
+    with tempfile.TemporaryDirectory(prefix="beeflow-websocket-mock-") as folder:
+        application, unfit = build_app(plan, Path(folder))
+        for action in plan.protocol.actions:
+            answers = ", ".join(name for name, _ in plan.replies[action.name] if name not in unfit) or "nothing"
+            console.print(f"{action.name} -> {answers}", markup=False)
+        for name in unfit:
+            console.print(
+                f"warning: the mock cannot make up a valid payload for event {name!r} and leaves it out: give its "
+                "message an example",
+                markup=False,
+            )
+        console.print(
+            f"mock of {plan.protocol.title or display_path(spec)} on ws://{host}:{port}{plan.path} (Ctrl-C stops it)",
+            markup=False,
+        )
+        import uvicorn
+
+        uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> Any:
