@@ -136,12 +136,15 @@ def build_app(plan: MockPlan, workdir: Path) -> tuple[Any, list[str]]:
     passes the generated model (a ``pattern`` no simple string matches, say).
     """
     try:
+        import uvicorn  # noqa: F401 - the command serves the app with it
         from fastapi import FastAPI, WebSocket
 
         from beeflow_websocket.fastapi import configure_beeflow_websocket, handle_beeflow_websocket
     except ImportError as error:
         raise SpecError(
-            Diagnostic(f"the mock server needs FastAPI: pip install 'beeflow-websocket[fastapi]' uvicorn ({error})")
+            Diagnostic(
+                f"the mock server needs FastAPI and uvicorn: pip install 'beeflow-websocket[fastapi]' uvicorn ({error})"
+            )
         ) from None
     generated = _import_generated(plan, workdir)
     unfit: list[str] = []
