@@ -116,3 +116,30 @@ def test_a_reply_it_cannot_make_up_is_left_out_with_a_warning(tmp_path: Path) ->
     stop(mock.process)
     assert "warning: the mock cannot make up a valid payload for event 'chat.posted'" in mock.output()
     assert "chat.send -> nothing" in mock.output()
+
+
+def test_the_generated_typescript_client_runs_against_the_mock_in_chromium(chat_mock: Mock, tmp_path: Path) -> None:
+    """The chat example's generated client (tests/e2e/page/scenarios.ts) in headless Chromium, against the mock.
+
+    Needs what the browser tests need (``make test-e2e-deps``); skipped with that command otherwise.
+    """
+    from tests.e2e.conftest import Browser, _missing, _skip_or_fail
+
+    reason = _missing()
+    if reason:
+        _skip_or_fail(reason)
+    browser = Browser(tmp_path / "driver.log")
+    try:
+        browser.send("open", page="mock", ws=f"ws://127.0.0.1:{chat_mock.port}/ws/")
+        result = browser.send("call", page="mock", fn="requests", args=["mock-room"])
+    finally:
+        browser.close()
+    assert result["completion"] is True  # beeflow.v1 negotiated with the real runtime
+    [joined] = result["joined"]
+    assert (joined["event"], joined["payload"]["room"], joined["has_req_id"]) == ("chat.joined", "mock-room", True)
+    [posted] = result["posted"]
+    assert (posted["event"], posted["payload"]["text"]) == ("chat.message_posted", "Hello from the browser")
+    [typing] = result["streamed"]
+    assert (typing["event"], typing["payload"]["typing"]) == ("chat.typing_changed", True)
+    [left] = result["left"]
+    assert left["event"] == "chat.left"
