@@ -66,6 +66,8 @@ _OPAQUE = frozenset(
         "additionalItems",
     }
 )
+#: Subschema comparisons per message before the walk gives up (a huge schema reusing definitions everywhere).
+_MAX_STEPS = 20_000
 _ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string", "integer"})
 
 
@@ -93,7 +95,9 @@ class _Walk:
     def __init__(self, old_defs: dict[str, Any], new_defs: dict[str, Any]) -> None:
         self.old_defs = old_defs
         self.new_defs = new_defs
+        #: pairs of definitions being compared (further up the walk): a recursive schema stops there
         self.seen: set[tuple[str, str]] = set()
+        self.steps = 0
 
     def deref(self, schema: Any, defs: dict[str, Any]) -> tuple[Any, str | None]:
         """Follow ``$ref`` (only to ``#/$defs/``); also return the name of the last definition reached."""
@@ -131,14 +135,25 @@ class _Walk:
     # -- the walk ------------------------------------------------------------------------------
 
     def compare(self, old: Any, new: Any, pointer: str) -> Iterator[Delta]:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            if self.steps == _MAX_STEPS + 1:
+                yield Delta("keyword-changed", pointer, UNKNOWN, "the schemas are too large to compare completely")
+            return
         old, old_name = self.deref(old, self.old_defs)
         new, new_name = self.deref(new, self.new_defs)
-        if old_name is not None and new_name is not None:
-            pair = (old_name, new_name)
+        pair = (old_name, new_name) if old_name is not None and new_name is not None else None
+        if pair is not None:
             if pair in self.seen:
                 return  # a recursive schema: this pair is being compared further up
             self.seen.add(pair)
-        old, new = _as_schema(old), _as_schema(new)
+        try:
+            yield from self.compare_resolved(_as_schema(old), _as_schema(new), pointer)
+        finally:
+            if pair is not None:
+                self.seen.discard(pair)
+
+    def compare_resolved(self, old: Any, new: Any, pointer: str) -> Iterator[Delta]:
         if old is False or new is False:
             if old is not new:
                 effect = NARROWS if new is False else WIDENS
