@@ -56,11 +56,12 @@ def test_examples_are_shown_and_text_is_escaped(tmp_path: Path) -> None:
         "      name: chat.send\n",
         "      name: chat.send\n      description: Sends <b>bold</b> text.\n"
         "      examples:\n        - name: greeting\n          payload: {text: hello, count: 2}\n",
-    )
+    ).replace("            minimum: 1\n", "            minimum: 1\n            examples: [3, 4]\n")
     result = cli("docs", write_spec(tmp_path, text), "--out", tmp_path / "site")
     assert result.exit_code == 0, result.output
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "Example: greeting" in html
+    assert "≥ 1, e.g. 3, 4" in html  # a member's own examples, next to its constraints
     assert "&#34;text&#34;: &#34;hello&#34;" in html
     assert "Sends &lt;b&gt;bold&lt;/b&gt; text." in html
 

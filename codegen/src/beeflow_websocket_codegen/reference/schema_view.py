@@ -92,6 +92,10 @@ def constraints(schema: Any) -> list[str]:
     ]
     if isinstance(schema.get("items"), dict):
         found += [f"items: {item}" for item in constraints(schema["items"]) if not item.startswith("default")]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        found.append("e.g. " + ", ".join(_show(value) for value in schema["examples"][:3]))
+    elif "example" in schema:
+        found.append(f"e.g. {_show(schema['example'])}")
     if schema.get("deprecated") is True:
         found.append("deprecated")
     return found
