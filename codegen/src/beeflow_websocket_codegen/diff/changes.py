@@ -38,6 +38,12 @@ OPEN_OBJECT_NOTE = (
     "ones could: add additionalProperties: false to payloads to make adding optional properties safe"
 )
 
+#: Said of a ``format`` change that would break if formats are checked.
+FORMAT_NOTE = (
+    "format is an annotation unless the code is generated with --format-assertion (format-assertion = true); "
+    "with it, the generated models check the format and this change breaks deployed clients"
+)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -80,6 +86,8 @@ def _payload_change(kind: Kind, name: str, delta: Delta) -> Change:
         severity, note = COMPATIBLE, UNKNOWN_MEMBERS_NOTE
     elif kind == "event" and delta.rule == "additional-properties-allowed":
         note = UNKNOWN_MEMBERS_NOTE
+    if delta.format_only and severity == BREAKING:
+        severity, note = POSSIBLY_BREAKING, FORMAT_NOTE
     why = _WHY.get((kind, delta.effect))
     text = f"{delta.rule.replace('-', ' ')}: {delta.detail}"
     if why and severity != COMPATIBLE:

@@ -81,6 +81,8 @@ class Delta:
     detail: str
     #: an optional property added to an object that allowed any member before (no additionalProperties: false)
     on_open_object: bool = False
+    #: a ``format`` change: it is checked only by code generated with format assertion on
+    format_only: bool = False
 
 
 def _escape(token: str) -> str:
@@ -253,12 +255,19 @@ class _Walk:
                 continue
             where = f"{keyword} {_show(before) if before is not None else '(none)'} -> "
             where += _show(after) if after is not None else "(none)"
+            only = keyword == "format"
             if before is None:
-                yield Delta("constraint-tightened", pointer, NARROWS, where)
+                yield Delta("constraint-tightened", pointer, NARROWS, where, format_only=only)
             elif after is None:
-                yield Delta("constraint-loosened", pointer, WIDENS, where)
+                yield Delta("constraint-loosened", pointer, WIDENS, where, format_only=only)
             else:
-                yield Delta("constraint-changed", pointer, UNKNOWN, where + " (cannot tell which accepts more)")
+                yield Delta(
+                    "constraint-changed",
+                    pointer,
+                    UNKNOWN,
+                    where + " (cannot tell which accepts more)",
+                    format_only=only,
+                )
 
     def objects(self, old: dict[str, Any], new: dict[str, Any], pointer: str) -> Iterator[Delta]:
         if not (_may_be(old, "object") and _may_be(new, "object")):
