@@ -20,13 +20,13 @@ import websockets
 
 from tests.conformance.servers import free_port, stop, wait_for_port
 
-from .helpers import BASE, REPO, write_spec
+from .helpers import BASE, REPO, cli, write_spec
 
 CHAT = REPO / "examples" / "chat" / "asyncapi.yaml"
 
 
 class Mock:
-    def __init__(self, spec: Path, log: Path) -> None:
+    def __init__(self, spec: Path, log: Path, *options: str) -> None:
         self.port = free_port()
         self.log = log
         command = [
@@ -35,6 +35,7 @@ class Mock:
             str(spec),
             "--port",
             str(self.port),
+            *options,
         ]
         with log.open("wb") as output:
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
@@ -88,6 +89,25 @@ def test_invalid_payloads_and_unknown_actions_get_problems(chat_mock: Mock) -> N
     assert {error["pointer"] for error in invalid["errors"]} == {"/payload/room", "/payload/text"}
     assert unknown["status"] == 400
     assert unknown["code"] == "unknown_websocket_action"
+
+
+def test_an_action_can_be_answered_with_a_declared_problem(tmp_path: Path) -> None:
+    mock = Mock(CHAT, tmp_path / "mock.log", "--problem", "chat.join=too_many_rooms")
+    try:
+        problem, posted = mock.ask(
+            "/ws/", ("chat.join", {"room": "lobby"}), ("chat.send", {"room": "lobby", "text": "x"})
+        )
+    finally:
+        stop(mock.process)
+    assert (problem["status"], problem["code"], problem["title"]) == (409, "too_many_rooms", "Too many rooms")
+    assert posted["event"] == "chat.message_posted"  # the other actions still reply
+    assert "chat.join -> problem too_many_rooms" in mock.output()
+
+
+def test_a_problem_the_action_does_not_declare_is_refused() -> None:
+    result = cli("mock", CHAT, "--problem", "chat.join=not_in_room")
+    assert result.exit_code == 1
+    assert "'chat.join' does not declare problem 'not_in_room' (x-problems: too_many_rooms)" in result.output
 
 
 def test_an_event_example_is_the_reply(tmp_path: Path) -> None:

@@ -489,18 +489,27 @@ def mock_command(
     spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")],
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    problem: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--problem",
+            help="ACTION=CODE: answer ACTION with its declared problem CODE instead of its replies (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the protocol from the schema alone: each action answered with its reply events (Ctrl-C stops it)."""
     import tempfile
 
     from .mock import build_app, plan_mock
 
-    plan = plan_mock(spec)
+    plan = plan_mock(spec, problem)
     console = _console()
     with tempfile.TemporaryDirectory(prefix="beeflow-websocket-mock-") as folder:
         application, unfit = build_app(plan, Path(folder))
         for action in plan.protocol.actions:
             answers = ", ".join(name for name, _ in plan.replies[action.name] if name not in unfit) or "nothing"
+            if action.name in plan.problems:
+                answers = f"problem {plan.problems[action.name]}"
             console.print(f"{action.name} -> {answers}", markup=False)
         for name in unfit:
             console.print(

@@ -15,7 +15,7 @@ import importlib
 import json
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -41,6 +41,8 @@ class MockPlan:
     path: str
     #: events whose payload is no object (the mock leaves them out)
     missing: list[str]
+    #: actions answered with one of their declared problems instead of their replies (``--problem``)
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 def _first_example(workspace: Workspace, location: Location) -> Any:
@@ -61,9 +63,11 @@ def _path(workspace: Workspace) -> str:
     return "/ws/"
 
 
-def plan_mock(spec: Path) -> MockPlan:
+def plan_mock(spec: Path, problems: list[str] | None = None) -> MockPlan:
+    """What the mock answers; ``problems`` holds ``ACTION=CODE`` choices (an action and a problem it declares)."""
     workspace = load_spec(spec)
     protocol = build_protocol(workspace, spec)
+    chosen = _chosen_problems(protocol, problems or [])
     replies: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     missing = []
     for action in protocol.actions:
@@ -78,7 +82,25 @@ def plan_mock(spec: Path) -> MockPlan:
             else:
                 missing.append(name)
         replies[action.name] = answers
-    return MockPlan(protocol, replies, _path(workspace), missing)
+    return MockPlan(protocol, replies, _path(workspace), missing, chosen)
+
+
+def _chosen_problems(protocol: Protocol, choices: list[str]) -> dict[str, str]:
+    actions = {action.name: action for action in protocol.actions}
+    chosen = {}
+    for choice in choices:
+        name, _, code = choice.rpartition("=")
+        action = actions.get(name)
+        if action is None:
+            known = ", ".join(sorted(actions)) or "none"
+            raise SpecError(Diagnostic(f"--problem {choice!r}: no action {name!r} (actions: {known}); use ACTION=CODE"))
+        if code not in action.problems:
+            declared = ", ".join(action.problems) or "none"
+            raise SpecError(
+                Diagnostic(f"--problem {choice!r}: {name!r} does not declare problem {code!r} (x-problems: {declared})")
+            )
+        chosen[name] = code
+    return chosen
 
 
 def _import_generated(plan: MockPlan, workdir: Path) -> Any:
@@ -93,7 +115,10 @@ def _import_generated(plan: MockPlan, workdir: Path) -> Any:
     (package / "__init__.py").write_text("", encoding="utf-8")
     sys.path.insert(0, str(workdir))
     return SimpleNamespace(
-        **{name: importlib.import_module(f"{PACKAGE}._generated.{name}") for name in ("models", "events", "actions")}
+        **{
+            name: importlib.import_module(f"{PACKAGE}._generated.{name}")
+            for name in ("models", "events", "actions", "problems")
+        }
     )
 
 
@@ -112,7 +137,12 @@ def _handler(action: Action, plan: MockPlan, generated: Any, unfit: list[str]) -
             continue
         answers.append((getattr(generated.events, event.class_name), model, payload))
 
+    code = plan.problems.get(action.name)
+    problem = getattr(generated.problems, plan.protocol.problem(code).class_name) if code is not None else None
+
     async def execute(self: Any, payload: Any, context: ActionContext) -> AsyncIterator[Any]:
+        if problem is not None:
+            raise problem(f"The mock answers {action.name!r} with this problem (--problem).")
         sent = payload.model_dump(mode="json", by_alias=True)
         for event_class, model, start in answers:
             fitted = None
