@@ -7,6 +7,7 @@ answered with the runtime's 400 problem), unknown actions get ``unknown_websocke
 each of its reply events, sent to the connection that asked; a reply's payload is the event's first
 message example, else a value made up from its schema, with the members it shares with the action's
 payload copied over (``chat.join {room: "lobby"}`` answers ``chat.joined {room: "lobby", ...}``).
+``--problem ACTION=CODE`` makes an action answer with one of its declared problems instead.
 """
 
 from __future__ import annotations
