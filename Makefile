@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated generate-examples chat bench bench-adapters bench-codegen build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -15,6 +15,7 @@ help:
 	@echo "lint       ruff check + ruff format --check"
 	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy + drift of the checked-in generated code"
+	@echo "check-compat  the chat example's protocol against the previous commit: no break for deployed clients"
 	@echo "generate-examples  regenerate examples/chat from its schema"
 	@echo "chat       serve the chat example on FastAPI"
 	@echo "test-adapters  the conformance suite and adapter tests on real servers"
@@ -84,10 +85,22 @@ generate-examples: ensure-uv
 	cp clients/typescript/src/*.ts $(RUNTIME_COPY)/
 	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 
-check-generated: ensure-uv
+check-generated: ensure-uv check-compat
 	$(RUN) beeflow-websocket check $(CHAT_GENERATE)
 	$(RUN) beeflow-websocket check schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 	diff -r clients/typescript/src $(RUNTIME_COPY)
+
+# The chat example's protocol against the previous commit: fails on a change that breaks deployed
+# clients unless examples/chat/allowed-breaks.txt lists its id. A shallow clone (CI's default
+# fetch-depth: 1) has no previous commit: the step says so and is skipped.
+COMPAT_REF ?= HEAD~1
+
+check-compat: ensure-uv
+	@if git rev-parse --verify --quiet "$(COMPAT_REF)^{commit}" >/dev/null 2>&1; then \
+		$(RUN) beeflow-websocket check examples/chat/asyncapi.yaml --against $(COMPAT_REF) --allow examples/chat/allowed-breaks.txt; \
+	else \
+		echo "check-compat skipped: $(COMPAT_REF) is not in this clone (a shallow clone?); fetch it (git fetch --deepen=1) to compare"; \
+	fi
 
 screenshot: ensure-uv test-e2e-deps
 	BEEFLOW_E2E_SCREENSHOT=docs/images/chat.png $(RUN) pytest tests/e2e -k "two_tabs and fastapi"

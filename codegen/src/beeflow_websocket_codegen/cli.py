@@ -1,4 +1,4 @@
-"""The ``beeflow-websocket`` command: init, validate, generate, check.
+"""The ``beeflow-websocket`` command: init, validate, generate, check, diff, docs, mock.
 
 Exit status: 0 success, 1 a problem with the user's input (bad spec, drift, unimplemented
 handlers), 2 a bug of the generator itself. No command prints a Python traceback: spec errors are
@@ -8,6 +8,7 @@ line (set ``BEEFLOW_WEBSOCKET_DEBUG=1`` to see the traceback).
 
 from __future__ import annotations
 
+import enum
 import functools
 import os
 import sys
@@ -180,6 +181,29 @@ FormatAssertionOption = Annotated[
     ),
 ]
 
+AllowOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--allow",
+        help="File of change ids (one a line, # comments) whose breaks are intended: they do not fail the command.",
+        dir_okay=False,
+    ),
+]
+
+
+class ReportFormat(enum.StrEnum):
+    human = "human"
+    json = "json"
+
+
+FormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        help="Report format of the change check: human (default) or json (for a pull-request comment).",
+    ),
+]
+
 
 @app.command(cls=_Command)
 @_guard
@@ -207,10 +231,11 @@ def init(
 @_guard
 def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")]) -> None:
     """Check an AsyncAPI document: exit 0 when it can be generated from, else 1 with the errors."""
+    from .examples import check_examples
     from .project import load_protocol
 
     protocol = load_protocol(spec)
-    _warn(protocol.warnings)
+    _warn([*protocol.warnings, *check_examples(spec)])
     _console().print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
@@ -315,8 +340,19 @@ def check(
     format_assertion: FormatAssertionOption = None,
     ts_out: TsOutOption = None,
     ts_runtime: TsRuntimeOption = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Also compare the spec with itself at this git ref (e.g. HEAD~1, origin/main): exit 1 on changes "
+            "that break deployed clients.",
+        ),
+    ] = None,
+    allow: AllowOption = None,
+    output_format: FormatOption = ReportFormat.human,
 ) -> None:
-    """Exit 1 when generated files are out of date (shows the diff) or actions are unimplemented. Writes nothing."""
+    """Exit 1 when generated files are out of date (shows the diff), actions are unimplemented or the spec's examples
+    break their schemas. Writes nothing."""
     settings = load_settings(
         spec=spec,
         python_out=python_out,
@@ -325,15 +361,44 @@ def check(
         format_assertion=format_assertion,
         ts_out=ts_out,
         ts_runtime=ts_runtime,
+        need_output=against is None,
     )
-    out = _console()
+    # With --format json, stdout carries the JSON report alone; the other checks write to stderr.
+    out = _console(stderr=output_format is ReportFormat.json)
     ok = True
+    if against is not None:
+        ok = _check_against(settings.spec, against, allow, output_format, out)
+    ok = _check_examples(settings.spec) and ok
     if settings.python_out is not None:
         ok = _check_python(settings, out)
     if settings.ts_out is not None:
         ok = _check_typescript(settings, out) and ok
     if not ok:
         raise typer.Exit(1)
+
+
+def _check_examples(spec: Path) -> bool:
+    from .examples import check_examples
+
+    failures = check_examples(spec)
+    console = _console(stderr=True)
+    for failure in failures:
+        console.print(f"[bold red]error[/]: {escape(str(failure))}")
+    if failures:
+        console.print(f"{len(failures)} example(s) do not match their schemas", markup=False)
+    return not failures
+
+
+def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Console) -> bool:
+    from .diff import diff_against_ref, read_allow_list
+    from .diff.render import print_human, to_json
+
+    report = diff_against_ref(spec, ref, allowed=read_allow_list(allow) if allow is not None else None)
+    if output_format == "json":
+        sys.stdout.write(to_json(report))
+    else:
+        print_human(report, out)
+    return not report.failing
 
 
 def _check_typescript(settings: Settings, out: Console) -> bool:
@@ -378,6 +443,83 @@ def _check_python(settings: Settings, out: Console) -> bool:
         markup=False,
     )
     return True
+
+
+@app.command("diff", cls=_Command)
+@_guard
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The earlier version of the AsyncAPI document.")],
+    new: Annotated[Path, typer.Argument(help="The later version of the AsyncAPI document.")],
+    allow: AllowOption = None,
+    output_format: FormatOption = ReportFormat.human,
+) -> None:
+    """Classify every change from OLD to NEW for deployed clients; exit 1 when one may break them."""
+    from .diff import diff_specs, read_allow_list
+    from .diff.render import print_human, to_json
+
+    report = diff_specs(old, new, allowed=read_allow_list(allow) if allow is not None else None)
+    if output_format == "json":
+        sys.stdout.write(to_json(report))
+    else:
+        print_human(report, _console())
+    if report.failing:
+        raise typer.Exit(1)
+
+
+@app.command("docs", cls=_Command)
+@_guard
+def docs_command(
+    spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write index.html into (created if needed).")],
+) -> None:
+    """Write a static reference page of the protocol (no JavaScript): messages, payloads, problems, examples, names."""
+    from .reference import write_reference
+
+    page = write_reference(spec, out)
+    _console().print(f"wrote   {display_path(page)}", markup=False)
+
+
+@app.command("mock", cls=_Command)
+@_guard
+def mock_command(
+    spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")],
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    problem: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--problem",
+            help="ACTION=CODE: answer ACTION with its declared problem CODE instead of its replies (repeatable).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the protocol from the schema alone: each action answered with its reply events (Ctrl-C stops it)."""
+    import tempfile
+
+    from .mock import build_app, plan_mock
+
+    plan = plan_mock(spec, problem)
+    console = _console()
+    with tempfile.TemporaryDirectory(prefix="beeflow-websocket-mock-") as folder:
+        application, unfit = build_app(plan, Path(folder))
+        for action in plan.protocol.actions:
+            answers = ", ".join(name for name, _ in plan.replies[action.name] if name not in unfit) or "nothing"
+            if action.name in plan.problems:
+                answers = f"problem {plan.problems[action.name]}"
+            console.print(f"{action.name} -> {answers}", markup=False)
+        for name in unfit:
+            console.print(
+                f"warning: the mock cannot make up a valid payload for event {name!r} and leaves it out: give its "
+                "message an example",
+                markup=False,
+            )
+        console.print(
+            f"mock of {plan.protocol.title or display_path(spec)} on ws://{host}:{port}{plan.path} (Ctrl-C stops it)",
+            markup=False,
+        )
+        import uvicorn
+
+        uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> Any:
