@@ -249,16 +249,20 @@ class _Link:
 
     async def _publish_forever(self) -> None:
         queue = self._queue
-        while True:
-            batch = [await queue.get()]
-            while len(batch) < _PUBLISH_BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
-            try:
-                await self._publish_batch(batch)
-            finally:
-                for outgoing in batch:
-                    if not outgoing.sent.done():
-                        outgoing.sent.set_result(None)
+        try:
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < _PUBLISH_BATCH and not queue.empty():
+                    batch.append(queue.get_nowait())
+                try:
+                    await self._publish_batch(batch)
+                finally:
+                    for outgoing in batch:
+                        if not outgoing.sent.done():
+                            outgoing.sent.set_result(None)
+        finally:
+            # Cancelled by aclose(), or because the loop ends (asyncio.run() in a script that pushes).
+            await self.client.aclose()
 
     async def _publish_batch(self, batch: list[_Outgoing]) -> None:
         health = self.hub._health
