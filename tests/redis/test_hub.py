@@ -246,3 +246,23 @@ async def test_redis_down_then_back(redis_server: RedisServer, kit: None) -> Non
     finally:
         await hub_one.aclose()
         await hub_two.aclose()
+
+
+async def test_a_second_event_loop_in_a_serving_process_leaves_the_first_one_receiving(
+    redis_server: RedisServer,
+) -> None:
+    note = note_event()
+    async with (
+        workers(redis_server) as (one, two),
+        AsyncWebSocketTestClient(one, user_id="alice") as alice_1,
+        AsyncWebSocketTestClient(two, user_id="bob") as bob_2,
+    ):
+        # A thread of worker one pushes on a loop of its own (asyncio.run), as a sync job would.
+        await asyncio.to_thread(
+            asyncio.run, one.push(note(recipient="user", recipient_id="bob", payload=NotePayload(n=1)))
+        )
+        await eventually(lambda: notes(bob_2) == [1])
+        await two.push(note(recipient="user", recipient_id="alice", payload=NotePayload(n=2)))
+        await eventually(lambda: notes(alice_1) == [2])
+        await two.push(note(recipient="user", recipient_id="bob", payload=NotePayload(n=3)))
+        await eventually(lambda: notes(bob_2) == [1, 3])

@@ -91,7 +91,12 @@ class RedisHub:
         self._channels: dict[bytes, Address] = {}
         self._joined: dict[str, set[str]] = {}
         self._health = HealthTracker()
-        self._link: _Link | None = None
+        #: This process's Redis connections, one set per event loop (a script's ``push_sync`` runs a
+        #: fresh loop per call); the serving loop's set also receives.
+        self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
+        self._pid = os.getpid()
+        #: Names this process's messages: it delivered them locally, so it ignores them coming back.
+        self._origin = uuid.uuid4().hex
 
     def __repr__(self) -> str:
         return f"<RedisHub {self.url!r} prefix={self.channel_prefix!r}: {len(self._channels)} channels>"
@@ -139,11 +144,11 @@ class RedisHub:
         if address.kind == "websocket" and address.key in self._joined:
             return  # websocket ids are unique: a local connection has no twin elsewhere
         link = self._current_link()
-        await link.publish(channel_name(self.channel_prefix, address), encode_message(link.origin, delivery))
+        await link.publish(channel_name(self.channel_prefix, address), encode_message(self._origin, delivery))
 
     async def aclose(self) -> None:
         """Close this loop's Redis connections (for example in an application's shutdown hook)."""
-        link, self._link = self._link, None
+        link = self._links.pop(asyncio.get_running_loop(), None)
         if link is not None:
             await link.aclose()
 
@@ -170,15 +175,20 @@ class RedisHub:
             await self._current_link().unsubscribe(unused)
 
     def _current_link(self) -> _Link:
+        if self._pid != os.getpid():
+            # A forked child: the parent's connections and name are not its own.
+            self._pid = os.getpid()
+            self._origin = uuid.uuid4().hex
+            self._links = {}
         loop = asyncio.get_running_loop()
-        link = self._link
-        if link is None or link.loop is not loop or link.pid != os.getpid():
-            if link is not None and link.pid == os.getpid():
-                link.abandon()
-            link = self._link = _Link(self, loop)
+        link = self._links.get(loop)
+        if link is None:
+            for closed in [other for other in self._links if other.is_closed()]:
+                del self._links[closed]
+            link = self._links[loop] = _Link(self, loop)
         return link
 
-    async def _receive(self, link: _Link, channel: bytes, data: bytes) -> None:
+    async def _receive(self, channel: bytes, data: bytes) -> None:
         address = self._channels.get(channel)
         if address is None:
             return  # unsubscribed a moment ago
@@ -187,7 +197,7 @@ class RedisHub:
         except ValueError:
             logger.warning("Redis hub: ignored a message on %r that is not a beeflow-websocket delivery", channel)
             return
-        if message.origin == link.origin:
+        if message.origin == self._origin:
             return  # delivered locally when it was published
         await self.local.deliver(Delivery(address, message.tail, message.exclude))
 
@@ -205,9 +215,6 @@ class _Link:
     def __init__(self, hub: RedisHub, loop: asyncio.AbstractEventLoop) -> None:
         self.hub = hub
         self.loop = loop
-        self.pid = os.getpid()
-        #: Names this link's messages; the process ignores them when Redis sends them back.
-        self.origin = uuid.uuid4().hex
         options: dict[str, Any] = {
             "socket_connect_timeout": hub.timeout,
             "socket_timeout": hub.timeout,
@@ -375,7 +382,7 @@ class _Link:
                 continue
             kind = reply[0]
             if kind == b"message" and len(reply) == 3:
-                await self.hub._receive(self, reply[1], reply[2])
+                await self.hub._receive(reply[1], reply[2])
             elif kind == b"subscribe":
                 for confirmed in self._confirmations.pop(reply[1], ()):
                     if not confirmed.done():
@@ -390,14 +397,6 @@ class _Link:
         self._confirmations.clear()
 
     # Lifecycle.
-
-    def abandon(self) -> None:
-        """This link's loop is no longer the hub's: stop its tasks if that loop still runs."""
-        for task in (self._publisher, self._reader):
-            if task is not None and not task.done() and not self.loop.is_closed():
-                self.loop.call_soon_threadsafe(task.cancel)
-        self.hub._health.forget("subscribe")
-        self.hub._health.forget("publish")
 
     async def aclose(self) -> None:
         for task in (self._publisher, self._reader):
