@@ -1,0 +1,251 @@
+"""Group fan-out across worker processes on one Redis: beeflow-websocket's Redis hub and Socket.IO's
+``AsyncRedisManager``, same load, same run.
+
+For each side: one redis-server, ``--workers`` server processes (uvicorn, one process each, as
+``--workers N`` would run them), ``--connections`` WebSocket clients per worker (a client process
+per worker), all in one room/group. A producer process that holds no socket (beeflow: a
+``Dispatcher`` with a ``RedisHub``; Socket.IO: a write-only ``AsyncRedisManager``, each library's
+documented way to emit from outside a server) then publishes:
+
+1. ``--events`` events back to back: deliveries per second = connections x events / (last arrival
+   - first publish);
+2. ``--paced`` events at ``--rate`` per second: the latency from publish to arrival at each client,
+   p50 and p99 (one machine, so one monotonic clock).
+
+Both sides' clients are the same raw ``websockets`` client that parses every frame as JSON. The
+machine is shared (2 cores): compare the two sides of one run, not runs of different days.
+
+Run: ``make bench-redis`` (or ``uv run python benchmarks/redis_fanout.py --workers 2 --connections 100``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conformance.servers import free_port, run_server  # noqa: E402
+from tests.redis.conftest import RedisServer  # noqa: E402
+
+PYTHON = sys.executable
+SIDES = ("beeflow", "socketio")
+APPS = {"beeflow": "benchmarks.redis_app:beeflow", "socketio": "benchmarks.redis_app:socketio_app"}
+#: Longest a client waits for the next event before it reports what it has.
+IDLE = 20.0
+
+
+# Clients: one process per worker, holding ``connections`` sockets.
+
+
+async def _beeflow_socket(url: str, room: str) -> Any:
+    from websockets.asyncio.client import connect
+
+    websocket = await connect(url, subprotocols=["beeflow.v1"], max_size=None)  # type: ignore[list-item]
+    join = {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.join", "payload": {"room": room}}
+    await websocket.send(json.dumps(join))
+    while "completed" not in json.loads(await websocket.recv()):
+        pass
+    return websocket
+
+
+async def _socketio_socket(url: str, room: str) -> Any:
+    from websockets.asyncio.client import connect
+
+    websocket = await connect(url, max_size=None)
+    await websocket.recv()  # Engine.IO open packet
+    await websocket.send("40")
+    while not str(await websocket.recv()).startswith("40"):
+        pass
+    await websocket.send("421" + json.dumps(["join", room]))
+    while not str(await websocket.recv()).startswith("431"):
+        pass
+    return websocket
+
+
+async def _receive(side: str, websocket: Any, expect: int, arrivals: list[tuple[str, float, float]]) -> None:
+    got = 0
+    while got < expect:
+        try:
+            text = await asyncio.wait_for(websocket.recv(), IDLE)
+        except TimeoutError:
+            return
+        now = time.monotonic()
+        if side == "beeflow":
+            frame = json.loads(text)
+            if frame.get("event") != "bench.note":
+                continue
+            payload = frame["payload"]
+        else:
+            if text == "2":  # Engine.IO ping
+                await websocket.send("3")
+                continue
+            if not text.startswith("42"):
+                continue
+            name, payload = json.loads(text[2:])
+            if name != "bench.note":
+                continue
+        got += 1
+        arrivals.append((payload["phase"], payload["t"], now))
+
+
+async def client(side: str, url: str, connections: int, expect: int) -> None:
+    opener = _beeflow_socket if side == "beeflow" else _socketio_socket
+    sockets = [await opener(url, "bench") for _ in range(connections)]
+    print("ready", flush=True)
+    arrivals: list[tuple[str, float, float]] = []
+    await asyncio.gather(*(_receive(side, websocket, expect, arrivals) for websocket in sockets))
+    print(json.dumps(arrivals), flush=True)
+    for websocket in sockets:
+        await websocket.close()
+
+
+# The producer: a process without sockets.
+
+
+async def produce(side: str, events: int, paced: int, rate: float) -> None:
+    from benchmarks.redis_app import REDIS_URL, ROOM
+
+    if side == "beeflow":
+        from beeflow_websocket.core.dispatcher import Dispatcher
+        from beeflow_websocket.redis import RedisHub
+        from benchmarks.redis_app import Note, NotePayload
+
+        dispatcher = Dispatcher(hub=RedisHub(REDIS_URL))
+
+        async def emit(n: int, phase: str) -> None:
+            note = Note(recipient="group", recipient_id=ROOM, payload=NotePayload(n=n, t=time.monotonic(), phase=phase))
+            await dispatcher.push(note)
+    else:
+        import socketio  # type: ignore[import-untyped]
+
+        manager = socketio.AsyncRedisManager(REDIS_URL, write_only=True)
+
+        async def emit(n: int, phase: str) -> None:
+            await manager.emit("bench.note", {"n": n, "t": time.monotonic(), "phase": phase}, room=ROOM, namespace="/")
+
+    await emit(-1, "warmup")
+    await asyncio.sleep(0.5)
+    for n in range(events):
+        await emit(n, "burst")
+    await asyncio.sleep(1.0)
+    for n in range(paced):
+        await emit(n, "paced")
+        await asyncio.sleep(1 / rate)
+
+
+# The driver.
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    with ExitStack() as stack:
+        redis = RedisServer(tmp)
+        redis.start()
+        stack.callback(redis.stop)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "BEEFLOW_BENCH_REDIS_URL": redis.url}
+        ports = []
+        for worker in range(args.workers):
+            port = free_port()
+            argv = [PYTHON, "-m", "uvicorn", APPS[side], "--host", "127.0.0.1", "--port", str(port),
+                    "--log-level", "warning", "--no-access-log"]  # fmt: skip
+            stack.enter_context(run_server(side, argv, port=port, log=tmp / f"{side}-{worker}.log", env=env))
+            ports.append(port)
+        path = "/ws/" if side == "beeflow" else "/socket.io/?EIO=4&transport=websocket"
+        expect = 1 + args.events + args.paced
+        clients = []
+        for port in ports:
+            argv = [
+                PYTHON,
+                __file__,
+                "client",
+                side,
+                f"ws://127.0.0.1:{port}{path}",
+                str(args.connections),
+                str(expect),
+            ]
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+            stack.callback(_stop, process)
+            clients.append(process)
+        for process in clients:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"a {side} client failed to connect")
+        producer = [PYTHON, __file__, "produce", side, str(args.events), str(args.paced), str(args.rate)]
+        subprocess.run(producer, cwd=ROOT, env=env, check=True, timeout=600)
+        arrivals: list[tuple[str, float, float]] = []
+        for process in clients:
+            assert process.stdout is not None
+            arrivals.extend(json.loads(process.stdout.readline()))
+            process.wait(60)
+    burst = [(sent, got) for phase, sent, got in arrivals if phase == "burst"]
+    paced = [(got - sent) * 1000 for phase, sent, got in arrivals if phase == "paced"]
+    expected = args.workers * args.connections
+    span = max(got for _, got in burst) - min(sent for sent, _ in burst)
+    return {
+        "delivered": len(burst) / (expected * args.events),
+        "per_second": len(burst) / span,
+        "paced_delivered": len(paced) / (expected * args.paced),
+        "p50_ms": statistics.median(paced),
+        "p99_ms": percentile(paced, 0.99),
+    }
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=100, help="clients per worker")
+    parser.add_argument("--events", type=int, default=500, help="events of the burst")
+    parser.add_argument("--paced", type=int, default=200, help="events of the latency phase")
+    parser.add_argument("--rate", type=float, default=100.0, help="events per second of the latency phase")
+    parser.add_argument("--sides", default=",".join(SIDES))
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for side in args.sides.split(","):
+            results[side] = run_side(side, args, Path(tmp))
+    print(
+        f"group fan-out: {args.workers} workers x {args.connections} connections, "
+        f"{args.events}-event burst, {args.paced} events at {args.rate:g}/s"
+    )
+    print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8}")
+    for side, figures in results.items():
+        delivered = min(figures["delivered"], figures["paced_delivered"])
+        print(
+            f"{side:<10} {delivered:>9.1%} {figures['per_second']:>13,.0f} "
+            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+        )
+    if "beeflow" in results and "socketio" in results:
+        ratio = results["beeflow"]["per_second"] / results["socketio"]["per_second"]
+        print(f"beeflow / socketio deliveries per second: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "client":
+        asyncio.run(client(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "produce":
+        asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+    else:
+        main()
