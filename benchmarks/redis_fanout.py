@@ -8,9 +8,10 @@ per worker), all in one room/group. A producer process that holds no socket (bee
 documented way to emit from outside a server) then publishes:
 
 1. ``--events`` events back to back: deliveries per second = connections x events / (last arrival
-   - first publish);
-2. ``--paced`` events at ``--rate`` per second: the latency from publish to arrival at each client,
-   p50 and p99 (one machine, so one monotonic clock).
+   - first publish), and the server processes' CPU time per delivery (read from /proc, so it stays
+   meaningful when the clients, on the same machine, are the bottleneck);
+2. once every client has the whole burst, ``--paced`` events at ``--rate`` per second: the latency
+   from publish to arrival at each client, p50 and p99 (one machine, so one monotonic clock).
 
 Both sides' clients are the same raw ``websockets`` client that parses every frame as JSON. The
 machine is shared (2 cores): compare the two sides of one run, not runs of different days.
@@ -37,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import cpu_seconds  # noqa: E402
 from tests.conformance.servers import free_port, run_server  # noqa: E402
 from tests.redis.conftest import RedisServer  # noqa: E402
 
@@ -101,13 +103,15 @@ async def _receive(side: str, websocket: Any, expect: int, arrivals: list[tuple[
         arrivals.append((payload["phase"], payload["t"], now))
 
 
-async def client(side: str, url: str, connections: int, expect: int) -> None:
+async def client(side: str, url: str, connections: int, burst: int, paced: int) -> None:
+    """Print ``ready``, then the arrivals of the burst (warm-up included), then those of the paced phase."""
     opener = _beeflow_socket if side == "beeflow" else _socketio_socket
     sockets = [await opener(url, "bench") for _ in range(connections)]
     print("ready", flush=True)
-    arrivals: list[tuple[str, float, float]] = []
-    await asyncio.gather(*(_receive(side, websocket, expect, arrivals) for websocket in sockets))
-    print(json.dumps(arrivals), flush=True)
+    for expect in (1 + burst, paced):
+        arrivals: list[tuple[str, float, float]] = []
+        await asyncio.gather(*(_receive(side, websocket, expect, arrivals) for websocket in sockets))
+        print(json.dumps(arrivals), flush=True)
     for websocket in sockets:
         await websocket.close()
 
@@ -115,7 +119,8 @@ async def client(side: str, url: str, connections: int, expect: int) -> None:
 # The producer: a process without sockets.
 
 
-async def produce(side: str, events: int, paced: int, rate: float) -> None:
+async def produce(side: str, phase: str, count: int, rate: float) -> None:
+    """Publish ``count`` events to the room; ``rate`` 0 is back to back."""
     from benchmarks.redis_app import REDIS_URL, ROOM
 
     if side == "beeflow":
@@ -136,14 +141,14 @@ async def produce(side: str, events: int, paced: int, rate: float) -> None:
         async def emit(n: int, phase: str) -> None:
             await manager.emit("bench.note", {"n": n, "t": time.monotonic(), "phase": phase}, room=ROOM, namespace="/")
 
-    await emit(-1, "warmup")
-    await asyncio.sleep(0.5)
-    for n in range(events):
-        await emit(n, "burst")
-    await asyncio.sleep(1.0)
-    for n in range(paced):
-        await emit(n, "paced")
-        await asyncio.sleep(1 / rate)
+    if phase == "burst":
+        await emit(-1, "warmup")
+        await asyncio.sleep(0.5)
+    for n in range(count):
+        await emit(n, phase)
+        if rate:
+            await asyncio.sleep(1 / rate)
+    await asyncio.sleep(0.1)  # socketio's write-only manager publishes from a task of its own
 
 
 # The driver.
@@ -160,51 +165,55 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
         redis.start()
         stack.callback(redis.stop)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "BEEFLOW_BENCH_REDIS_URL": redis.url}
-        ports = []
+        ports, servers_running = [], []
         for worker in range(args.workers):
             port = free_port()
             argv = [PYTHON, "-m", "uvicorn", APPS[side], "--host", "127.0.0.1", "--port", str(port),
                     "--log-level", "warning", "--no-access-log"]  # fmt: skip
-            stack.enter_context(run_server(side, argv, port=port, log=tmp / f"{side}-{worker}.log", env=env))
+            log = tmp / f"{side}-{worker}.log"
+            servers_running.append(stack.enter_context(run_server(side, argv, port=port, log=log, env=env)))
             ports.append(port)
         path = "/ws/" if side == "beeflow" else "/socket.io/?EIO=4&transport=websocket"
-        expect = 1 + args.events + args.paced
         clients = []
         for port in ports:
-            argv = [
-                PYTHON,
-                __file__,
-                "client",
-                side,
-                f"ws://127.0.0.1:{port}{path}",
-                str(args.connections),
-                str(expect),
-            ]
+            url = f"ws://127.0.0.1:{port}{path}"
+            argv = [PYTHON, __file__, "client", side, url, str(args.connections), str(args.events), str(args.paced)]
             process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
             stack.callback(_stop, process)
             clients.append(process)
         for process in clients:
-            assert process.stdout is not None
-            if process.stdout.readline().strip() != "ready":
+            if _line(process) != "ready":
                 raise RuntimeError(f"a {side} client failed to connect")
-        producer = [PYTHON, __file__, "produce", side, str(args.events), str(args.paced), str(args.rate)]
-        subprocess.run(producer, cwd=ROOT, env=env, check=True, timeout=600)
-        arrivals: list[tuple[str, float, float]] = []
+        servers = [server.process.pid for server in servers_running]
+        cpu_before = sum(cpu_seconds(pid) for pid in servers)
+        _produce(side, "burst", args.events, 0, env)
+        burst = [tuple(arrival) for process in clients for arrival in json.loads(_line(process))]
+        cpu = sum(cpu_seconds(pid) for pid in servers) - cpu_before
+        _produce(side, "paced", args.paced, args.rate, env)
+        paced = [tuple(arrival) for process in clients for arrival in json.loads(_line(process))]
         for process in clients:
-            assert process.stdout is not None
-            arrivals.extend(json.loads(process.stdout.readline()))
             process.wait(60)
-    burst = [(sent, got) for phase, sent, got in arrivals if phase == "burst"]
-    paced = [(got - sent) * 1000 for phase, sent, got in arrivals if phase == "paced"]
     expected = args.workers * args.connections
-    span = max(got for _, got in burst) - min(sent for sent, _ in burst)
+    burst_times = [(sent, got) for phase, sent, got in burst if phase == "burst"]
+    latencies = [(got - sent) * 1000 for _, sent, got in paced]
+    span = max(got for _, got in burst_times) - min(sent for sent, _ in burst_times)
     return {
-        "delivered": len(burst) / (expected * args.events),
-        "per_second": len(burst) / span,
-        "paced_delivered": len(paced) / (expected * args.paced),
-        "p50_ms": statistics.median(paced),
-        "p99_ms": percentile(paced, 0.99),
+        "delivered": min(len(burst_times) / (expected * args.events), len(latencies) / (expected * args.paced)),
+        "per_second": len(burst_times) / span,
+        "cpu_us": cpu / (expected * (1 + args.events)) * 1e6,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
     }
+
+
+def _line(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    return process.stdout.readline().strip()
+
+
+def _produce(side: str, phase: str, count: int, rate: float, env: dict[str, str]) -> None:
+    argv = [PYTHON, __file__, "produce", side, phase, str(count), str(rate)]
+    subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=600)
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -230,22 +239,24 @@ def main() -> None:
         f"group fan-out: {args.workers} workers x {args.connections} connections, "
         f"{args.events}-event burst, {args.paced} events at {args.rate:g}/s"
     )
-    print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'server CPU/delivery':>20} {'p50 ms':>8} {'p99 ms':>8}")
     for side, figures in results.items():
-        delivered = min(figures["delivered"], figures["paced_delivered"])
         print(
-            f"{side:<10} {delivered:>9.1%} {figures['per_second']:>13,.0f} "
-            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+            f"{side:<10} {figures['delivered']:>9.1%} {figures['per_second']:>13,.0f} "
+            f"{figures['cpu_us']:>17.1f} us {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
         )
     if "beeflow" in results and "socketio" in results:
-        ratio = results["beeflow"]["per_second"] / results["socketio"]["per_second"]
-        print(f"beeflow / socketio deliveries per second: {ratio:.2f}x")
+        ours, theirs = results["beeflow"], results["socketio"]
+        print(
+            f"beeflow / socketio: {ours['per_second'] / theirs['per_second']:.2f}x deliveries per second, "
+            f"{ours['cpu_us'] / theirs['cpu_us']:.2f}x server CPU per delivery"
+        )
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "client":
-        asyncio.run(client(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+        asyncio.run(client(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])))
     elif len(sys.argv) > 1 and sys.argv[1] == "produce":
-        asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+        asyncio.run(produce(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])))
     else:
         main()
