@@ -155,14 +155,19 @@ class RedisHub:
     # Subscriptions.
 
     async def _subscribe(self, addresses: Iterable[Address]) -> None:
-        new = []
+        new, known = [], []
         for address in addresses:
             channel = channel_name(self.channel_prefix, address)
             if channel not in self._channels:
                 self._channels[channel] = address
                 new.append(channel)
+            else:
+                known.append(channel)
+        link = self._current_link()
+        if known:
+            await link.settled(known)  # another connection's SUBSCRIBE may still be on its way
         if new:
-            await self._current_link().subscribe(new)
+            await link.subscribe(new)
 
     async def _unsubscribe_unused(self, addresses: Iterable[Address]) -> None:
         unused = []
@@ -311,6 +316,21 @@ class _Link:
                 return  # Redis is down: the reader subscribes to everything once it is back
             if connection is not None and not await self._send(connection, "SUBSCRIBE", *channels):
                 return
+        await self._confirmed(waiting)
+
+    async def settled(self, channels: list[bytes]) -> None:
+        """Wait for the confirmations still pending for ``channels``, if any."""
+        waiting = []
+        for channel in channels:
+            pending = self._confirmations.get(channel)
+            if pending:
+                confirmed = self.loop.create_future()
+                pending.append(confirmed)
+                waiting.append(confirmed)
+        if waiting:
+            await self._confirmed(waiting)
+
+    async def _confirmed(self, waiting: list[asyncio.Future[None]]) -> None:
         try:
             async with asyncio.timeout(self.hub.subscribe_timeout):
                 await asyncio.gather(*waiting)
