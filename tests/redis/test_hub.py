@@ -7,6 +7,8 @@ processes would; the multi-process tests (test_workers.py) run the same paths th
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -266,3 +268,31 @@ async def test_a_second_event_loop_in_a_serving_process_leaves_the_first_one_rec
         await eventually(lambda: notes(alice_1) == [2])
         await two.push(note(recipient="user", recipient_id="bob", payload=NotePayload(n=3)))
         await eventually(lambda: notes(bob_2) == [1, 3])
+
+
+async def test_a_redis_that_stops_answering_is_noticed_by_ping(redis_server: RedisServer) -> None:
+    note = note_event()
+    options = {"channel_prefix": "t", "ping_interval": 0.2, "timeout": 0.5, "min_backoff": 0.05, "max_backoff": 0.2}
+    one = Dispatcher(hub=RedisHub(redis_server.url, **options))  # type: ignore[arg-type]
+    two = Dispatcher(hub=RedisHub(redis_server.url, **options))  # type: ignore[arg-type]
+    hub_one = one.hub
+    assert isinstance(hub_one, RedisHub)
+    assert redis_server.process is not None
+    try:
+        async with AsyncWebSocketTestClient(one, user_id="alice") as alice:
+            os.kill(redis_server.process.pid, signal.SIGSTOP)  # the socket stays open, nothing answers
+            try:
+                await eventually(lambda: not hub_one.health().connected)
+            finally:
+                os.kill(redis_server.process.pid, signal.SIGCONT)
+            await eventually(lambda: hub_one.health().connected)
+            for n in range(100):  # until the subscription is back in Redis
+                await two.push(note(recipient="user", recipient_id="alice", payload=NotePayload(n=n)))
+                if notes(alice):
+                    break
+                await asyncio.sleep(0.05)
+            assert notes(alice)
+    finally:
+        await hub_one.aclose()
+        assert isinstance(two.hub, RedisHub)
+        await two.hub.aclose()

@@ -11,6 +11,11 @@ process, on every machine, that uses the same Redis; ``push()`` and ``push_sync(
 processes that serve no socket. Django uses its channel layer (channels-redis) instead.
 """
 
+try:
+    import redis as _redis  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError("beeflow_websocket.redis needs redis-py 5 or newer: install beeflow-websocket[redis]") from error
+
 from .health import HubHealth
 from .hub import RedisHub
 
