@@ -1,8 +1,10 @@
-"""Two worker processes of one app on one Redis: FastAPI on two uvicorn servers, Flask on gunicorn.
+"""Two worker processes of one app on one Redis: FastAPI on two uvicorn servers or on uvicorn
+``--workers 2``, Flask on gunicorn with two gthread workers.
 
-A test asks for a client on worker 0 or 1 (:meth:`Cluster.client`). With uvicorn each worker has
-a port of its own; gunicorn's two gthread workers share one port, so a client connects until the
-kernel hands its connection to the wanted worker (the ``where`` action names the process).
+A test asks for a client on worker 0 or 1 (:meth:`Cluster.client`). Two uvicorn servers have a
+port each; the workers of ``uvicorn --workers`` and of gunicorn share one port, so a client
+connects until the kernel hands its connection to the wanted worker (the ``where`` action names
+the process).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ QUIET = 0.3
 #: Connections tried before giving up on reaching a given gunicorn worker.
 ATTEMPTS = 60
 
-KINDS = ("fastapi-uvicorn", "flask-gunicorn")
+#: Two uvicorn servers (one port each), uvicorn ``--workers 2`` (one port), gunicorn with two gthread workers.
+KINDS = ("fastapi-uvicorn", "fastapi-uvicorn-workers", "flask-gunicorn")
 
 
 @dataclass
@@ -48,7 +51,9 @@ class Cluster:
         if len(self.servers) > 1:
             client = Client(self.servers[worker].url, token=f"token-{user}")
             self.clients.append(client)
-            where(client)
+            pid = where(client)["pid"]
+            if pid not in self.pids:
+                self.pids.append(pid)
             return client
         for _ in range(ATTEMPTS):
             client = Client(self.servers[0].url, token=f"token-{user}")
@@ -81,7 +86,15 @@ class Cluster:
         assert done.returncode == 0, done.stderr
 
     def alive(self) -> bool:
-        return all(server.process.poll() is None for server in self.servers)
+        """Every server process and every worker seen so far is still running (none was replaced)."""
+        if any(server.process.poll() is not None for server in self.servers):
+            return False
+        try:
+            for pid in self.pids:
+                os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def close_clients(self) -> None:
         for client in self.clients:
@@ -128,6 +141,13 @@ def run_cluster(kind: str, redis_url: str, tmp: Path) -> Iterator[Cluster]:
                 ]  # fmt: skip
                 log = tmp / f"uvicorn-{worker}.log"
                 servers.append(stack.enter_context(run_server(kind, argv, port=port, log=log, env=env)))
+        elif kind == "fastapi-uvicorn-workers":
+            port = free_port()
+            argv = [
+                PYTHON, "-m", "uvicorn", "tests.redis.apps.fastapi_app:app", "--workers", "2",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            ]  # fmt: skip
+            servers = [stack.enter_context(run_server(kind, argv, port=port, log=tmp / "uvicorn.log", env=env))]
         else:
             port = free_port()
             argv = [
