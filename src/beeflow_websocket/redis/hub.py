@@ -4,7 +4,7 @@ Every address a process serves (a websocket id, a user, a group) is a pub/sub ch
 process subscribes to the channels of its own connections only, on one subscriber connection, and
 unsubscribes when the last of its connections leaves. A delivery is one ``PUBLISH``; Redis sends it
 to the processes that subscribed and to no other, so fan-out costs one copy per process serving
-the address, never one per connection and never one per process of the cluster.
+the address, never one per connection, and nothing for the processes that do not serve it.
 
 Deliveries reach this process's connections at once (through the core's :class:`LocalHub`, which
 also skips the connection that already received its copy) and are published for the others;
@@ -78,6 +78,8 @@ class RedisHub:
     ) -> None:
         if not 0 < min_backoff <= max_backoff:
             raise ValueError("RedisHub needs 0 < min_backoff <= max_backoff")
+        if min(ping_interval, timeout, subscribe_timeout) <= 0:
+            raise ValueError("RedisHub needs ping_interval, timeout and subscribe_timeout above 0")
         self.url = url
         self.channel_prefix = channel_prefix
         self.min_backoff = min_backoff
