@@ -7,6 +7,7 @@ processes would; the multi-process tests (test_workers.py) run the same paths th
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -198,8 +199,9 @@ async def test_a_message_that_is_not_a_delivery_is_ignored(redis_server: RedisSe
         assert notes(alice) == [1, 2]
 
 
-async def test_redis_down_then_back(redis_server: RedisServer, kit: None) -> None:
+async def test_redis_down_then_back(redis_server: RedisServer, kit: None, caplog: pytest.LogCaptureFixture) -> None:
     """No exception reaches a handler, local delivery goes on, and remote delivery comes back."""
+    caplog.set_level(logging.WARNING, logger="beeflow_websocket")
     hub_options = {"channel_prefix": "t", "min_backoff": 0.05, "max_backoff": 0.2}
     one = Dispatcher(hub=RedisHub(redis_server.url, **hub_options))  # type: ignore[arg-type]
     two = Dispatcher(hub=RedisHub(redis_server.url, **hub_options))  # type: ignore[arg-type]
@@ -245,6 +247,10 @@ async def test_redis_down_then_back(redis_server: RedisServer, kit: None) -> Non
             await eventually(lambda: len(c_2.received) >= 21 and c_2.received[-1]["payload"]["text"] == "up 19")
             assert [frame["payload"]["text"] for frame in c_2.pushed()] == [f"up {n}" for n in range(20)]
             assert hub_one.health().outages == 1
+            # One line when the outage begins and one when it ends, per hub, not one per dropped event.
+            lines = [record.getMessage() for record in caplog.records]
+            assert sum("Redis is unreachable" in line for line in lines) == 2
+            assert sum("Redis is back after" in line for line in lines) == 2
     finally:
         await hub_one.aclose()
         await hub_two.aclose()
@@ -296,3 +302,12 @@ async def test_a_redis_that_stops_answering_is_noticed_by_ping(redis_server: Red
         await hub_one.aclose()
         assert isinstance(two.hub, RedisHub)
         await two.hub.aclose()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"min_backoff": 0}, {"min_backoff": 3, "max_backoff": 2}, {"ping_interval": 0}, {"timeout": -1}],
+)
+def test_nonsense_options_are_refused(options: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="RedisHub needs"):
+        RedisHub(**options)  # type: ignore[arg-type]
