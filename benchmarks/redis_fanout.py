@@ -1,24 +1,27 @@
-"""Group fan-out across worker processes on one Redis: beeflow-websocket's Redis hub and Socket.IO's
-``AsyncRedisManager``, same load, same run.
+"""Group fan-out across worker processes on one Redis: beeflow-websocket's Redis hub, Socket.IO's
+``AsyncRedisManager`` and Channels' ``group_send`` over channels-redis, same load, same run.
 
 For each side: one redis-server, ``--workers`` server processes (uvicorn, one process each, as
 ``--workers N`` would run them), ``--connections`` WebSocket clients per worker (a client process
-per worker), all in one room/group. A producer process that holds no socket (beeflow: a
-``Dispatcher`` with a ``RedisHub``; Socket.IO: a write-only ``AsyncRedisManager``, each library's
-documented way to emit from outside a server) then publishes:
+per worker), all in one room/group. A producer process that holds no socket publishes, in each
+library's documented way to emit from outside a server: beeflow, a ``Dispatcher`` with a
+``RedisHub``; Socket.IO, a write-only ``AsyncRedisManager``; Channels, the Django adapter's
+dispatcher, whose hub is the channel layer (``benchmarks/redis_django.py``). It publishes:
 
 1. ``--events`` events back to back: deliveries per second = connections x events / (last arrival
-   - first publish), and the server processes' CPU time per delivery (read from /proc, so it stays
-   meaningful when the clients, on the same machine, are the bottleneck);
+   - first publish), and the CPU time per delivery of the server processes and of redis-server
+   (read from /proc, so it stays meaningful when the clients, on the same machine, are the
+   bottleneck);
 2. once every client has the whole burst, ``--paced`` events at ``--rate`` per second: the latency
    from publish to arrival at each client, p50 and p99 (one machine, so one monotonic clock).
 
-Both sides' clients are the same raw ``websockets`` client; during the burst it only counts frames
+Every side's clients are the same raw ``websockets`` client; during the burst it only counts frames
 (beeflow frames carry a per-connection ``msg_id`` and ``seq``, so parsing them would weigh on the
 client, not the server), during the paced phase it parses each one for its publish time. The
-machine is shared (2 cores): compare the two sides of one run, not runs of different days.
+machine is shared (2 cores): compare the sides of one run, not runs of different days.
 
-Run: ``make bench-redis`` (or ``uv run python benchmarks/redis_fanout.py --workers 2 --connections 100``).
+Run: ``make bench-redis`` (or ``uv run python benchmarks/redis_fanout.py --workers 2 --connections 100``;
+``--sides beeflow,socketio`` runs some sides only).
 """
 
 from __future__ import annotations
@@ -45,8 +48,12 @@ from tests.conformance.servers import free_port, run_server  # noqa: E402
 from tests.redis.conftest import RedisServer  # noqa: E402
 
 PYTHON = sys.executable
-SIDES = ("beeflow", "socketio")
-APPS = {"beeflow": "benchmarks.redis_app:beeflow", "socketio": "benchmarks.redis_app:socketio_app"}
+SIDES = ("beeflow", "socketio", "channels")
+APPS = {
+    "beeflow": "benchmarks.redis_app:beeflow",
+    "socketio": "benchmarks.redis_app:socketio_app",
+    "channels": "benchmarks.redis_django:application",
+}
 #: Longest a client waits for the next event before it reports what it has.
 IDLE = 20.0
 
@@ -96,15 +103,15 @@ async def _receive(side: str, websocket: Any, expect: int, timed: bool, arrivals
         got += 1
         if not timed:
             arrivals.append((0.0, now))
-        elif side == "beeflow":
-            arrivals.append((json.loads(text)["payload"]["t"], now))
-        else:
+        elif side == "socketio":
             arrivals.append((json.loads(text[2:])[1]["t"], now))
+        else:
+            arrivals.append((json.loads(text)["payload"]["t"], now))
 
 
 async def client(side: str, url: str, connections: int, burst: int, paced: int) -> None:
     """Print ``ready``, then the arrivals of the burst (warm-up included), then those of the paced phase."""
-    opener = _beeflow_socket if side == "beeflow" else _socketio_socket
+    opener = _socketio_socket if side == "socketio" else _beeflow_socket
     sockets = [await opener(url, "bench") for _ in range(connections)]
     print("ready", flush=True)
     for expect, timed in ((1 + burst, False), (paced, True)):
@@ -120,25 +127,30 @@ async def client(side: str, url: str, connections: int, burst: int, paced: int) 
 
 async def produce(side: str, phase: str, count: int, rate: float) -> None:
     """Publish ``count`` events to the room; ``rate`` 0 is back to back."""
-    from benchmarks.redis_app import REDIS_URL, ROOM
+    from benchmarks.redis_events import REDIS_URL, ROOM, Note, NotePayload
 
-    if side == "beeflow":
-        from beeflow_websocket.core.dispatcher import Dispatcher
-        from beeflow_websocket.redis import RedisHub
-        from benchmarks.redis_app import Note, NotePayload
-
-        dispatcher = Dispatcher(hub=RedisHub(REDIS_URL))
-
-        async def emit(n: int, phase: str) -> None:
-            note = Note(recipient="group", recipient_id=ROOM, payload=NotePayload(n=n, t=time.monotonic(), phase=phase))
-            await dispatcher.push(note)
-    else:
+    if side == "socketio":
         import socketio  # type: ignore[import-untyped]
 
         manager = socketio.AsyncRedisManager(REDIS_URL, write_only=True)
 
         async def emit(n: int, phase: str) -> None:
             await manager.emit("bench.note", {"n": n, "t": time.monotonic(), "phase": phase}, room=ROOM, namespace="/")
+    else:
+        if side == "beeflow":
+            from beeflow_websocket.core.dispatcher import Dispatcher
+            from beeflow_websocket.redis import RedisHub
+
+            dispatcher = Dispatcher(hub=RedisHub(REDIS_URL))
+        else:
+            import benchmarks.redis_django  # noqa: F401 - configures Django and its channel layer
+            from beeflow_websocket.django import get_dispatcher
+
+            dispatcher = get_dispatcher()  # its hub is Channels' group_send over channels-redis
+
+        async def emit(n: int, phase: str) -> None:
+            note = Note(recipient="group", recipient_id=ROOM, payload=NotePayload(n=n, t=time.monotonic(), phase=phase))
+            await dispatcher.push(note)
 
     if phase == "burst":
         await emit(-1, "warmup")
@@ -173,7 +185,7 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
             log = tmp / f"{side}-{worker}.log"
             servers_running.append(stack.enter_context(run_server(side, argv, port=port, log=log, env=env)))
             ports.append(port)
-        path = "/ws/" if side == "beeflow" else "/socket.io/?EIO=4&transport=websocket"
+        path = "/socket.io/?EIO=4&transport=websocket" if side == "socketio" else "/ws/"
         clients = []
         for port in ports:
             url = f"ws://127.0.0.1:{port}{path}"
@@ -185,10 +197,13 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
             if _line(process) != "ready":
                 raise RuntimeError(f"a {side} client failed to connect")
         servers = [server.process.pid for server in servers_running]
+        assert redis.process is not None
         cpu_before = sum(cpu_seconds(pid) for pid in servers)
+        redis_before = cpu_seconds(redis.process.pid)
         start = _produce(side, "burst", args.events, 0, env)
         burst = [arrival for process in clients for arrival in json.loads(_line(process))]
         cpu = sum(cpu_seconds(pid) for pid in servers) - cpu_before
+        redis_cpu = cpu_seconds(redis.process.pid) - redis_before
         _produce(side, "paced", args.paced, args.rate, env)
         paced = [arrival for process in clients for arrival in json.loads(_line(process))]
         for process in clients:
@@ -200,6 +215,7 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
         "delivered": min(delivered / (expected * args.events), len(latencies) / (expected * args.paced)),
         "per_second": delivered / (max(got for _, got in burst) - start),
         "cpu_us": cpu / len(burst) * 1e6,
+        "redis_us": redis_cpu / len(burst) * 1e6,
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),
     }
@@ -240,18 +256,22 @@ def main() -> None:
         f"group fan-out: {args.workers} workers x {args.connections} connections, "
         f"{args.events}-event burst, {args.paced} events at {args.rate:g}/s"
     )
-    print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'server CPU/delivery':>20} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'CPU/delivery: servers':>22} {'Redis':>8} ", end="")
+    print(f"{'p50 ms':>8} {'p99 ms':>8}")
     for side, figures in results.items():
         print(
             f"{side:<10} {figures['delivered']:>9.1%} {figures['per_second']:>13,.0f} "
-            f"{figures['cpu_us']:>17.1f} us {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+            f"{figures['cpu_us']:>19.1f} us {figures['redis_us']:>5.1f} us "
+            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
         )
-    if "beeflow" in results and "socketio" in results:
-        ours, theirs = results["beeflow"], results["socketio"]
-        print(
-            f"beeflow / socketio: {ours['per_second'] / theirs['per_second']:.2f}x deliveries per second, "
-            f"{ours['cpu_us'] / theirs['cpu_us']:.2f}x server CPU per delivery"
-        )
+    ours = results.get("beeflow")
+    for peer in ("socketio", "channels"):
+        theirs = results.get(peer)
+        if ours and theirs:
+            print(
+                f"beeflow / {peer}: {ours['per_second'] / theirs['per_second']:.2f}x deliveries per second, "
+                f"{ours['cpu_us'] / theirs['cpu_us']:.2f}x server CPU per delivery"
+            )
 
 
 if __name__ == "__main__":
