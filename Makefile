@@ -21,7 +21,7 @@ help:
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 	@echo "bench-adapters  each adapter against its bare framework on a real server"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
-	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO's AsyncRedisManager"
+	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO and Channels"
 
 ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv

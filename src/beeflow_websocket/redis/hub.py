@@ -88,7 +88,7 @@ class RedisHub:
         self.timeout = timeout
         self.subscribe_timeout = subscribe_timeout
         self.redis_options = dict(redis_options or {})
-        self.local = LocalHub()
+        self._local = LocalHub()
         #: Channels this process serves (those of its connections), whatever Redis's state.
         self._channels: dict[bytes, Address] = {}
         self._joined: dict[str, set[str]] = {}
@@ -110,7 +110,7 @@ class RedisHub:
     # The Hub interface.
 
     async def attach(self, member: Member) -> None:
-        await self.local.attach(member)
+        await self._local.attach(member)
         self._joined[member.websocket_id] = set()
         addresses = [Address("websocket", member.websocket_id)]
         if member.user_key is not None:
@@ -119,19 +119,19 @@ class RedisHub:
 
     async def detach(self, member: Member) -> None:
         groups = self._joined.pop(member.websocket_id, set())
-        await self.local.detach(member)
+        await self._local.detach(member)
         addresses = [Address("websocket", member.websocket_id), *(Address("group", group) for group in groups)]
         if member.user_key is not None:
             addresses.append(Address("user", member.user_key))
         await self._unsubscribe_unused(addresses)
 
     async def join(self, member: Member, group: str) -> None:
-        await self.local.join(member, group)
+        await self._local.join(member, group)
         self._joined.setdefault(member.websocket_id, set()).add(group)
         await self._subscribe([Address("group", group)])
 
     async def leave(self, member: Member, group: str) -> None:
-        await self.local.leave(member, group)
+        await self._local.leave(member, group)
         self._joined.get(member.websocket_id, set()).discard(group)
         await self._unsubscribe_unused([Address("group", group)])
 
@@ -141,7 +141,7 @@ class RedisHub:
         Returns once the delivery was handed to Redis (or dropped because Redis is unreachable), so
         a script that pushes and exits loses nothing.
         """
-        await self.local.deliver(delivery)
+        await self._local.deliver(delivery)
         address = delivery.address
         if address.kind == "websocket" and address.key in self._joined:
             return  # websocket ids are unique: a local connection has no twin elsewhere
@@ -175,7 +175,7 @@ class RedisHub:
         unused = []
         for address in addresses:
             channel = channel_name(self.channel_prefix, address)
-            if channel in self._channels and not self.local.members(address):
+            if channel in self._channels and not self._local.members(address):
                 del self._channels[channel]
                 unused.append(channel)
         if unused:
@@ -206,7 +206,7 @@ class RedisHub:
             return
         if message.origin == self._origin:
             return  # delivered locally when it was published
-        await self.local.deliver(Delivery(address, message.tail, message.exclude))
+        await self._local.deliver(Delivery(address, message.tail, message.exclude))
 
 
 @dataclass(slots=True)
