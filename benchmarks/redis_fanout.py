@@ -9,9 +9,9 @@ library's documented way to emit from outside a server: beeflow, a ``Dispatcher`
 dispatcher, whose hub is the channel layer (``benchmarks/redis_django.py``). It publishes:
 
 1. ``--events`` events back to back: deliveries per second = connections x events / (last arrival
-   - first publish), and the CPU time per delivery of the server processes and of redis-server
-   (read from /proc, so it stays meaningful when the clients, on the same machine, are the
-   bottleneck);
+   - first publish), and the CPU time per delivery of the server processes, of redis-server and
+   of the clients (read from /proc: on a machine this small, the clients share the cores with the
+   servers, so deliveries per second also reflect what each side's frames cost the clients);
 2. once every client has the whole burst, ``--paced`` events at ``--rate`` per second: the latency
    from publish to arrival at each client, p50 and p99 (one machine, so one monotonic clock).
 
@@ -200,10 +200,12 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
         assert redis.process is not None
         cpu_before = sum(cpu_seconds(pid) for pid in servers)
         redis_before = cpu_seconds(redis.process.pid)
+        clients_before = sum(cpu_seconds(process.pid) for process in clients)
         start = _produce(side, "burst", args.events, 0, env)
         burst = [arrival for process in clients for arrival in json.loads(_line(process))]
         cpu = sum(cpu_seconds(pid) for pid in servers) - cpu_before
         redis_cpu = cpu_seconds(redis.process.pid) - redis_before
+        clients_cpu = sum(cpu_seconds(process.pid) for process in clients) - clients_before
         _produce(side, "paced", args.paced, args.rate, env)
         paced = [arrival for process in clients for arrival in json.loads(_line(process))]
         for process in clients:
@@ -216,6 +218,7 @@ def run_side(side: str, args: argparse.Namespace, tmp: Path) -> dict[str, float]
         "per_second": delivered / (max(got for _, got in burst) - start),
         "cpu_us": cpu / len(burst) * 1e6,
         "redis_us": redis_cpu / len(burst) * 1e6,
+        "clients_us": clients_cpu / len(burst) * 1e6,
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),
     }
@@ -257,11 +260,11 @@ def main() -> None:
         f"{args.events}-event burst, {args.paced} events at {args.rate:g}/s"
     )
     print(f"{'side':<10} {'delivered':>9} {'deliveries/s':>13} {'CPU/delivery: servers':>22} {'Redis':>8} ", end="")
-    print(f"{'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'clients':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for side, figures in results.items():
         print(
             f"{side:<10} {figures['delivered']:>9.1%} {figures['per_second']:>13,.0f} "
-            f"{figures['cpu_us']:>19.1f} us {figures['redis_us']:>5.1f} us "
+            f"{figures['cpu_us']:>19.1f} us {figures['redis_us']:>5.1f} us {figures['clients_us']:>6.1f} us "
             f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
         )
     ours = results.get("beeflow")
