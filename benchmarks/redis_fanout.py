@@ -43,6 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from websockets.exceptions import ConnectionClosed  # noqa: E402
+
 from benchmarks.measure import cpu_seconds  # noqa: E402
 from tests.conformance.servers import free_port, run_server  # noqa: E402
 from tests.redis.conftest import RedisServer  # noqa: E402
@@ -64,7 +66,7 @@ IDLE = 20.0
 async def _beeflow_socket(url: str, room: str) -> Any:
     from websockets.asyncio.client import connect
 
-    websocket = await connect(url, subprotocols=["beeflow.v1"], max_size=None)  # type: ignore[list-item]
+    websocket = await connect(url, subprotocols=["beeflow.v1"], max_size=None, ping_interval=None)  # type: ignore[list-item]
     join = {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.join", "payload": {"room": room}}
     await websocket.send(json.dumps(join))
     while "completed" not in json.loads(await websocket.recv()):
@@ -75,7 +77,7 @@ async def _beeflow_socket(url: str, room: str) -> Any:
 async def _socketio_socket(url: str, room: str) -> Any:
     from websockets.asyncio.client import connect
 
-    websocket = await connect(url, max_size=None)
+    websocket = await connect(url, max_size=None, ping_interval=None)
     await websocket.recv()  # Engine.IO open packet
     await websocket.send("40")
     while not str(await websocket.recv()).startswith("40"):
@@ -92,8 +94,8 @@ async def _receive(side: str, websocket: Any, expect: int, timed: bool, arrivals
     while got < expect:
         try:
             text = await asyncio.wait_for(websocket.recv(), IDLE)
-        except TimeoutError:
-            return
+        except (TimeoutError, ConnectionClosed):
+            return  # counted as not delivered
         now = time.monotonic()
         if side == "socketio" and text == "2":  # Engine.IO ping
             await websocket.send("3")
