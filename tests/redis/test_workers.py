@@ -7,6 +7,7 @@ the connections it was addressed to.
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -96,3 +97,16 @@ def test_a_process_without_sockets_reaches_every_worker_in_order(cluster: Cluste
         seqs = [frame["seq"] for frame in member.received if "seq" in frame]
         assert seqs == list(range(1, len(seqs) + 1))
     assert_quiet(*members, *outsiders)
+
+
+def test_a_sync_view_on_any_worker_reaches_the_user_on_every_worker(cluster: Cluster) -> None:
+    erin_0, erin_1, frank_1 = cluster.client(0, "erin"), cluster.client(1, "erin"), cluster.client(1, "frank")
+    for _ in range(4):  # with one shared port, the views run on whichever worker accepts
+        for server in cluster.servers:
+            request = urllib.request.Request(f"http://127.0.0.1:{server.port}/push?to=erin", method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+    pushes = 4 * len(cluster.servers)
+    for device in (erin_0, erin_1):
+        assert texts(device, pushes) == ["hi"] * pushes
+    assert_quiet(erin_0, erin_1, frank_1)
