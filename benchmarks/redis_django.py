@@ -36,9 +36,8 @@ import django
 django.setup()
 
 from channels.routing import URLRouter  # noqa: E402
-from django.urls import path  # noqa: E402
 
-from beeflow_websocket.django.consumer import WebSocketConsumer  # noqa: E402
+from beeflow_websocket.django.routing import websocket_urlpatterns  # noqa: E402
 
 
 class _User:
@@ -54,4 +53,4 @@ class _AsUser:
         await self.inner({**scope, "user": _User()}, receive, send)
 
 
-application = _AsUser(URLRouter([path("ws/", WebSocketConsumer.as_asgi())]))
+application = _AsUser(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]

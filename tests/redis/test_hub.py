@@ -87,7 +87,7 @@ async def subscriptions(redis_server: RedisServer) -> dict[str, int]:
     async with Redis.from_url(redis_server.url) as client:
         channels = await client.pubsub_channels("t:*")
         counts = await client.pubsub_numsub(*channels) if channels else []
-    return {name.decode(): count for name, count in counts}
+    return {name.decode() if isinstance(name, bytes) else name: count for name, count in counts}
 
 
 async def test_every_recipient_kind_reaches_the_other_worker_once(redis_server: RedisServer) -> None:
