@@ -10,7 +10,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
-from typing import cast
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
@@ -18,10 +17,10 @@ from .action_registry import UserId
 from .autodiscover import PLUGIN_MODULES, autodiscover
 from .config import ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
+from .emitting import routed
 from .event_registry import EventPluginProtocol, WebSocketEvent
-from .frames import ActionDecoder, EmitStyleEvent, encode_emitted, encode_event
+from .frames import ActionDecoder
 from .hub import Delivery, Hub, LocalHub
-from .recipient_registry import resolve_addresses
 
 __all__ = ["Dispatcher", "build_dispatcher"]
 
@@ -105,17 +104,7 @@ class Dispatcher:
         ``event`` may be a 0.3.0 event (``emit()``). Its frames carry ``req_id`` null. Connections
         of other processes are reached when the hub spans processes (Django channel layer, Redis).
         """
-        try:
-            tail = encode_event(event)
-        except EmitStyleEvent:
-            emitted = await encode_emitted(event)
-            tail = emitted.tail
-            addresses = resolve_addresses(emitted.recipient, emitted.recipient_id)
-        else:
-            typed = cast(WebSocketEvent, event)
-            addresses = resolve_addresses(typed.recipient, typed.recipient_id)
-        if not isinstance(addresses, list):
-            addresses = await addresses
+        tail, addresses = await routed(event)
         for address in addresses:
             await self.hub.deliver(Delivery(address, tail))
 

@@ -11,10 +11,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from uuid import UUID
 
-from beeflow_websocket.core.event_registry import WebSocketEvent
-from beeflow_websocket.core.frames import EmitStyleEvent, encode_emitted, encode_event
+from beeflow_websocket.core.emitting import routed
 from beeflow_websocket.core.hub import Delivery
-from beeflow_websocket.core.recipient_registry import resolve_addresses
 
 from .hub import delivery_message, layer_group
 
@@ -45,16 +43,6 @@ class WebSocketEventEmitter:
 
     async def emit(self, event: Any) -> None:
         """Deliver ``event`` (0.3.0 ``emit()`` event or ``WebSocketEvent``); raises ``RecipientMapDoesNotExist``."""
-        try:
-            tail = encode_event(event)
-        except EmitStyleEvent:
-            emitted = await encode_emitted(event)
-            tail, recipient, recipient_id = emitted.tail, emitted.recipient, emitted.recipient_id
-        else:
-            typed: WebSocketEvent = event
-            recipient, recipient_id = typed.recipient, str(typed.recipient_id)
-        addresses = resolve_addresses(recipient, recipient_id)
-        if not isinstance(addresses, list):
-            addresses = await addresses
+        tail, addresses = await routed(event)
         for address in addresses:
             await self.channel_layer.group_send(layer_group(address), delivery_message(Delivery(address, tail)))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from beeflow_websocket.core.emitting import event_envelope, websocket_ids
+from beeflow_websocket.core.emitting import emitter_frame
 
 __all__ = ["FastAPIWebSocketEventEmitter", "MessageIdFactory", "SequenceProvider"]
 
@@ -35,8 +35,6 @@ class FastAPIWebSocketEventEmitter:
 
     async def emit(self, event: Any) -> None:
         """Send ``event`` with a fresh ``msg_id`` and the next ``seq``; raises ``RecipientMapDoesNotExist``."""
-        envelope = await event_envelope(event)
-        if self.websocket_id not in await websocket_ids(envelope.recipient, envelope.recipient_id):
-            return
-        frame = envelope.with_dispatch_metadata(msg_id=self.message_id_factory(), seq=self.sequence_provider())
-        await self.websocket.send_json(frame.to_dict())
+        frame = await emitter_frame(event, self.websocket_id, self.message_id_factory, self.sequence_provider)
+        if frame is not None:
+            await self.websocket.send_json(frame)

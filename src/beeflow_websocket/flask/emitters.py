@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from uuid import UUID
 
-from beeflow_websocket.core.emitting import event_envelope, websocket_ids
+from beeflow_websocket.core.emitting import emitter_frame
 
 __all__ = ["FlaskWebSocketEventEmitter", "FlaskWebSocketProtocol", "MessageIdFactory", "SequenceProvider"]
 
@@ -42,8 +42,6 @@ class FlaskWebSocketEventEmitter:
 
     async def emit(self, event: Any) -> None:
         """Send ``event`` with a fresh ``msg_id`` and the next ``seq``; raises ``RecipientMapDoesNotExist``."""
-        envelope = await event_envelope(event)
-        if self.websocket_id not in await websocket_ids(envelope.recipient, envelope.recipient_id):
-            return
-        frame = envelope.with_dispatch_metadata(msg_id=self.message_id_factory(), seq=self.sequence_provider())
-        self.websocket.send(json.dumps(frame.to_dict()))
+        frame = await emitter_frame(event, self.websocket_id, self.message_id_factory, self.sequence_provider)
+        if frame is not None:
+            self.websocket.send(json.dumps(frame))
