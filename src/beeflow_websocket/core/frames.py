@@ -97,14 +97,23 @@ class ActionDecoder:
         adapter = self._current()
         if adapter is not None:
             try:
-                return cast(_Frame, adapter.validate_json(frame))
+                message = cast(_Frame, adapter.validate_json(frame))
             except ValidationError:
                 pass
+            else:
+                if not _may_hold_non_finite(frame):
+                    return message
+                try:
+                    from_json(frame, allow_inf_nan=False)
+                except ValueError:
+                    pass  # NaN or Infinity outside a string: not JSON (RFC 8259 6)
+                else:
+                    return message  # the letters were inside a string
         raise self._diagnose(frame)
 
     def _diagnose(self, frame: str | bytes) -> FrameRejected:
         try:
-            data = from_json(frame)
+            data = from_json(frame, allow_inf_nan=False)
         except ValueError as error:
             return FrameRejected(INVALID_MESSAGE.problem(f"The frame is not valid JSON: {error}."), None)
         if not isinstance(data, dict):
@@ -134,6 +143,15 @@ class ActionDecoder:
             )
         # Unreachable unless the registry changed between the two validations: answer generically.
         return FrameRejected(INVALID_MESSAGE.problem("The frame could not be validated."), envelope.req_id)
+
+
+def _may_hold_non_finite(frame: str | bytes) -> bool:
+    """Whether ``frame`` holds the letters of ``NaN`` or ``Infinity``, which pydantic's JSON parser
+    takes as numbers. A substring search, far cheaper than a second parse; only a frame that holds
+    them is parsed again, strictly."""
+    if isinstance(frame, str):
+        return "NaN" in frame or "Infinity" in frame
+    return b"NaN" in frame or b"Infinity" in frame
 
 
 _UUID_RE = re.compile(UUID_PATTERN.removesuffix("$"))
