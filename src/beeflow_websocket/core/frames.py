@@ -116,6 +116,8 @@ class ActionDecoder:
             data = from_json(frame, allow_inf_nan=False)
         except ValueError as error:
             return FrameRejected(INVALID_MESSAGE.problem(f"The frame is not valid JSON: {error}."), None)
+        except TypeError:  # a str holding a lone surrogate, which has no UTF-8 form
+            return FrameRejected(INVALID_MESSAGE.problem("The frame is not valid Unicode text."), None)
         if not isinstance(data, dict):
             return FrameRejected(INVALID_MESSAGE.problem("The frame must be a JSON object."), None)
         try:

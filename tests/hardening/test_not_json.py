@@ -1,4 +1,4 @@
-"""NaN, Infinity and -Infinity are not JSON (RFC 8259 6): refused with 400, the connection lives."""
+"""Frames that are not JSON text: NaN and Infinity (RFC 8259 6), lone surrogates. Refused with 400; the connection lives."""
 
 from __future__ import annotations
 
@@ -57,3 +57,13 @@ def test_the_letters_inside_a_string_are_only_text(client: WebSocketTestClient) 
         answers = client.send_frame(frame(json.dumps({"value": 2.0, "label": "NaN and -Infinity"})))
         assert [answer.get("event") for answer in answers] == ["hardening.reading", None]
         assert answers[0]["payload"] == {"label": "NaN and -Infinity"}
+
+
+def test_a_text_frame_holding_a_lone_surrogate_is_refused_and_the_connection_lives(
+    client: WebSocketTestClient,
+) -> None:
+    # Found by fuzzing: pydantic cannot parse such a str and raised TypeError out of the decoder.
+    with client:
+        (answer,) = client.send_frame(frame('{"value":1}').replace('"measure"', '"\ud800"'))
+        assert (answer["status"], answer["code"]) == (400, "invalid_websocket_message")
+        assert client.request("measure", {"value": 1.5}).ok
