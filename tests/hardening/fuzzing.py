@@ -240,7 +240,7 @@ def run_over_socket(url: str, frames: list[str | bytes], tally: Tally, *, timeou
             max_size=None,
             compression=None,
             open_timeout=timeout,
-        )
+        ).__enter__()
 
     ws = open_connection()
     try:
