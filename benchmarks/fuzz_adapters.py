@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conformance.conftest import SERVER_KINDS  # noqa: E402
-from tests.conformance.servers import free_port, run_server  # noqa: E402
-from tests.hardening.fuzzing import Tally, run_over_socket  # noqa: E402
-from tests.hardening.test_fuzz_adapters import draw_frames  # noqa: E402
+from tests.conformance.conftest import SERVER_KINDS
+from tests.conformance.servers import free_port, run_server
+from tests.hardening.fuzzing import Tally, run_over_socket
+from tests.hardening.test_fuzz_adapters import draw_frames
 
 ADAPTERS = ("fastapi-uvicorn", "django-daphne", "flask-werkzeug")
 

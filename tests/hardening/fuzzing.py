@@ -64,9 +64,7 @@ def _typed_frames(draw: st.DrawFn) -> str:
 
 
 def _valid(payload_json: str, action: str = "echo") -> str:
-    return (
-        f'{{"msg_id":"{uuid.uuid4()}","req_id":"{uuid.uuid4()}","action":"{action}","payload":{payload_json}}}'
-    )
+    return f'{{"msg_id":"{uuid.uuid4()}","req_id":"{uuid.uuid4()}","action":"{action}","payload":{payload_json}}}'
 
 
 @st.composite

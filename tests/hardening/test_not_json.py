@@ -1,4 +1,4 @@
-"""Frames that are not JSON text: NaN and Infinity (RFC 8259 6), lone surrogates. Refused with 400; the connection lives."""
+"""Frames that are not JSON text (NaN and Infinity, lone surrogates): 400, and the connection lives."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ class Reading(WebSocketEvent, name="hardening.reading"):
 def client() -> WebSocketTestClient:
     class Measure(metaclass=ActionRegistryMeta, name="measure"):
         async def execute(self, payload: Measured, context: ActionContext) -> list[Any]:
-            return [
-                Reading(recipient="websocket", recipient_id=context.websocket_id, payload={"label": payload.label})
-            ]
+            return [Reading(recipient="websocket", recipient_id=context.websocket_id, payload={"label": payload.label})]
 
     del Measure
     return WebSocketTestClient()

@@ -73,4 +73,3 @@ def test_a_member_that_stops_reading_holds_up_nobody_and_is_closed(server: Serve
     finally:
         for client in (slow, healthy, speaker):
             client.close()
-

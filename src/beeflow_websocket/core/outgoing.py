@@ -70,8 +70,8 @@ class Outgoing:
     """The ordered, bounded outgoing path of one connection (see the module docstring)."""
 
     __slots__ = (
-        "_bytes",
         "_busy",
+        "_bytes",
         "_close",
         "_closing",
         "_drainer",
@@ -154,7 +154,7 @@ class Outgoing:
         if self._closing is not None:
             return
         self._gone = True
-        await self._flush(self._limits.grace)
+        await self._flush()
         await self._close(code, reason)
 
     async def drained(self) -> None:
@@ -213,13 +213,14 @@ class Outgoing:
         if self._gone:
             raise TransportGone
 
-    async def _flush(self, timeout: float) -> None:
+    async def _flush(self) -> None:
+        """Wait until the queued frames are sent, at most ``grace`` seconds."""
         if not self._busy:
             return
         idle = self._running_loop().create_future()
         self._idle.append(idle)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(idle), timeout)
+            await asyncio.wait_for(asyncio.shield(idle), self._limits.grace)
 
     def _slow(self, why: str) -> None:
         if self._closing is not None:
@@ -231,7 +232,7 @@ class Outgoing:
         self._closing = self._running_loop().create_task(self._close_slow())
 
     async def _close_slow(self) -> None:
-        await self._flush(self._limits.grace)
+        await self._flush()
         drainer = self._drainer
         if drainer is not None:  # the peer took nothing for the whole grace period: stop feeding it
             drainer.cancel()

@@ -14,6 +14,7 @@ the socket down, which ends the connection on every thread instead of blocking t
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
@@ -88,7 +89,7 @@ class Wire:
         if not self.lock.acquire(blocking=False):
             return None
         try:
-            written = self.raw.send(data, socket.MSG_DONTWAIT)
+            written: int = self.raw.send(data, socket.MSG_DONTWAIT)
         except BlockingIOError:
             written = 0
         except BaseException:
@@ -100,10 +101,8 @@ class Wire:
 
     def abort(self) -> None:
         """Shut the socket down: blocked reads and writes on every thread return at once."""
-        try:
+        with contextlib.suppress(OSError):
             self.raw.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def install_wire(environ: dict[str, Any], stall_timeout: float = STALL_TIMEOUT) -> Wire | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conformance.apps.django_project.asgi import application
 from beeflow_websocket.django import get_dispatcher
+from tests.conformance.apps.django_project.asgi import application
 
 from . import limits
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conformance.apps.fastapi_app import app
 from beeflow_websocket.fastapi import get_dispatcher
+from tests.conformance.apps.fastapi_app import app
 
 from . import limits
 
