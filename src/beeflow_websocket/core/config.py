@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .outgoing import OutgoingLimits
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig"]
 
@@ -21,12 +23,14 @@ class ProtocolConfig:
     arrival order.
     ``allowed_origins``: browser origins that may connect (``None``: any); adapters refuse the
     others with 403 before the handshake completes.
+    ``outgoing``: how far a connection may fall behind before it is closed with 1013 (:mod:`.outgoing`).
     """
 
     problem_type_base_url: str | None = None
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     max_in_flight: int = 1
     allowed_origins: Collection[str] | None = None
+    outgoing: OutgoingLimits = field(default_factory=OutgoingLimits)
 
     def __post_init__(self) -> None:
         if self.max_message_size < 1:

@@ -34,6 +34,7 @@ from .frames import (
 )
 from .hub import Delivery
 from .ids import new_msg_id
+from .outgoing import Outgoing, TransportGone
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
 
@@ -51,8 +52,8 @@ CloseCallback = Callable[[int, str], Awaitable[None]]
 CLOSE_MESSAGE_TOO_BIG = 1009
 
 
-class _TransportGone(Exception):  # noqa: N818 - internal signal
-    """The adapter could not send: the socket is gone, so there is nobody left to answer."""
+#: The adapter could not send (the socket is gone, or it was closed for being slow): nobody is left to answer.
+_TransportGone = TransportGone
 
 
 class Connection:
@@ -81,8 +82,8 @@ class Connection:
         self.closed = False
         self._seq = 0
         self._groups: set[str] = set()
-        self._writing = False
-        self._backlog: deque[str] = deque()
+        # Every frame leaves through here, in order; deliveries never wait for a slow socket.
+        self._outgoing = Outgoing(send, close, self._config.outgoing, self._gone)
         # With max_in_flight 1 a FIFO turn (much cheaper than a semaphore) runs actions one at a time
         # in arrival order, even when an adapter hands frames over concurrently.
         self._inline = self._config.max_in_flight == 1
@@ -110,6 +111,7 @@ class Connection:
     async def shutdown(self) -> None:
         """Forget the connection: leave its groups, detach from the hub, cancel running actions."""
         self.closed = True
+        self._outgoing.stop()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -176,19 +178,17 @@ class Connection:
         self._busy = False
 
     async def wait_idle(self) -> None:
-        """Wait until every action started by :meth:`receive` has finished."""
+        """Wait until every action started by :meth:`receive` has finished and its frames are sent."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._outgoing.drained()
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send an event that another connection's action or the application addressed here."""
         if self.closed:
             return
         self._seq += 1
-        try:
-            await self._write(event_frame(new_msg_id(), None, self._seq, delivery.tail))
-        except _TransportGone:
-            self._gone()
+        self._outgoing.offer(event_frame(new_msg_id(), None, self._seq, delivery.tail))
 
     def _too_large(self, frame: str | bytes) -> bool:
         # Only a str of between 1/4 and 1x the limit in characters gets here: its UTF-8 size decides.
@@ -203,7 +203,7 @@ class Connection:
         self.closed = True
         try:
             await self._write_problem(problem, None)
-            await self._close(CLOSE_MESSAGE_TOO_BIG, "message too big")
+            await self._outgoing.close(CLOSE_MESSAGE_TOO_BIG, "message too big")
         except _TransportGone:
             pass
 
@@ -310,24 +310,8 @@ class Connection:
         return mine
 
     async def _write(self, frame: str) -> None:
-        """Send frames in the order they were made, even when several tasks write at once.
-
-        ``seq`` is assigned synchronously before this is called; while one task is inside ``send``,
-        others queue their frames and that task sends them in order.
-        """
-        if self._writing:
-            self._backlog.append(frame)
-            return
-        self._writing = True
-        try:
-            await self._send(frame)
-            while self._backlog:
-                await self._send(self._backlog.popleft())
-        except Exception as error:
-            self._backlog.clear()
-            raise _TransportGone from error
-        finally:
-            self._writing = False
+        """Send one of this connection's own frames after those made before it (see :mod:`.outgoing`)."""
+        await self._outgoing.write(frame)
 
     async def _write_problem(
         self,
