@@ -27,6 +27,7 @@ from .frames import (
     FrameRejected,
     FrameValidationFailed,
     completion_frame,
+    decoded_req_id,
     encode_emitted,
     encode_event,
     event_frame,
@@ -34,6 +35,7 @@ from .frames import (
 )
 from .hub import Delivery
 from .ids import new_msg_id
+from .limits import Limiter, rate_limited
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
 
@@ -90,6 +92,12 @@ class Connection:
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._slots = asyncio.Semaphore(self._config.max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
+        limits = self._config
+        self._limiter = (
+            Limiter(limits.rate_limit, limits.action_rate_limits)
+            if limits.rate_limit is not None or limits.action_rate_limits
+            else None
+        )
 
     def __repr__(self) -> str:
         return f"<Connection {self.websocket_id} user={self.user_id!r} seq={self._seq}>"
@@ -216,6 +224,12 @@ class Connection:
             self._slots.release()
 
     async def _handle(self, frame: str | bytes) -> None:
+        limiter = self._limiter
+        if limiter is not None:
+            wait = limiter.frame()
+            if wait:
+                await self._write_problem(rate_limited(wait), decoded_req_id(frame))
+                return
         try:
             message = self._decoder.decode(frame)
         except FrameValidationFailed as failed:
@@ -234,6 +248,11 @@ class Connection:
         action = message.__action_class__
         name: str = action.action_name
         req_id = message.req_id
+        if limiter is not None:
+            wait = limiter.action(name)
+            if wait:
+                await self._write_problem(rate_limited(wait, name), req_id)
+                return
         context = ActionContext(
             self.websocket_id,
             self.user_id,
