@@ -4,13 +4,13 @@ does not run, and the connection lives on."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from beeflow_websocket.core import limits
 from beeflow_websocket.core.config import ProtocolConfig
+from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.limits import RateLimit
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 from tests import schema_oracle as oracle
@@ -29,10 +29,10 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(limits.time, "monotonic", fake)
-    yield fake
+    monkeypatch.setattr(limits, "clock", fake)
+    return fake
 
 
 def problems(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -114,11 +114,11 @@ async def test_a_per_action_limit_refuses_that_action_only(kit: Kit, clock: Cloc
 
 async def test_limits_are_per_connection(kit: Kit, clock: Clock) -> None:
     config = ProtocolConfig(rate_limit=RateLimit(per_second=1, burst=1))
-    async with AsyncWebSocketTestClient(config=config) as alice:
-        async with AsyncWebSocketTestClient(alice.dispatcher) as bob:
-            assert (await alice.request("health")).ok
-            assert not (await alice.request("health")).ok
-            assert (await bob.request("health")).ok
+    dispatcher = Dispatcher(config)
+    async with AsyncWebSocketTestClient(dispatcher) as alice, AsyncWebSocketTestClient(dispatcher) as bob:
+        assert (await alice.request("health")).ok
+        assert not (await alice.request("health")).ok
+        assert (await bob.request("health")).ok
 
 
 async def test_a_handler_may_answer_429_with_its_own_retry_after(kit: Kit) -> None:

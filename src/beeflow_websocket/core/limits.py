@@ -10,12 +10,15 @@ will be there again; its handler does not run and the connection stays open.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from .problems import RATE_LIMITED, WebSocketProblem
+
+#: The buckets' clock (a module attribute, so tests can move it without touching asyncio's).
+clock = monotonic
 
 __all__ = ["ActionRateLimits", "Limiter", "RateLimit", "TokenBucket", "rate_limit", "rate_limited"]
 
@@ -69,11 +72,11 @@ class TokenBucket:
         self._per_second = float(limit.per_second)
         self._capacity = float(limit.capacity)
         self._tokens = self._capacity
-        self._stamp = time.monotonic()
+        self._stamp = clock()
 
     def take(self) -> float:
         """0.0 when a token was spent, else the seconds until one will be available."""
-        now = time.monotonic()
+        now = clock()
         tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._per_second)
         self._stamp = now
         if tokens >= 1.0:

@@ -100,8 +100,9 @@ def configure_beeflow_websocket(
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
     off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits`` and
-    ``max_connections`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets ``app.config["SOCK_SERVER_OPTIONS"]`` keys
-    ``subprotocols``, ``max_message_size`` and ``ping_interval``, keeping any other keys.
+    ``max_connections`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
+    ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
+    ``ping_interval``, keeping any other keys.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conformance.apps.auth import ALLOWED_ORIGINS, MAX_MESSAGE_SIZE
+from tests.conformance.apps.auth import ALLOWED_ORIGINS, MAX_CONNECTIONS, MAX_MESSAGE_SIZE, RATE_LIMIT
 
 SECRET_KEY = "conformance-tests-only"
 DEBUG = False
@@ -29,6 +29,8 @@ ALLOWED_HOSTS = ["*"]
 BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL = "https://example.com/problems/websocket"
 BEEFLOW_WEBSOCKET_MAX_MESSAGE_SIZE = MAX_MESSAGE_SIZE
 BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_ORIGINS
+BEEFLOW_WEBSOCKET_RATE_LIMIT = RATE_LIMIT
+BEEFLOW_WEBSOCKET_MAX_CONNECTIONS = MAX_CONNECTIONS
 
 if redis_url := os.environ.get("BEEFLOW_TEST_REDIS_URL"):
     CHANNEL_LAYERS = {
