@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated generate-examples chat bench bench-adapters bench-codegen build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated generate-examples chat bench bench-adapters bench-codegen soak build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -21,6 +21,7 @@ help:
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 	@echo "bench-adapters  each adapter against its bare framework on a real server"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
+	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
 	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
 
 ensure-uv:
@@ -103,6 +104,9 @@ bench-codegen: ensure-uv
 
 bench-adapters: ensure-uv
 	$(RUN) python benchmarks/adapters.py
+
+soak: ensure-uv
+	$(RUN) python benchmarks/soak.py
 
 # What the release workflow publishes: the wheel and sdist of both Python distributions (the runtime
 # beeflow-websocket and the generator beeflow-websocket-codegen) in dist/, then tests/test_build.py on
