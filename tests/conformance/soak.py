@@ -117,24 +117,24 @@ class _Reader:
                 if future is not None and not future.done():
                     future.set_result(None)
 
-    async def request(self, action: str, payload: dict[str, Any], timeout: float) -> str:
+    async def request(self, action: str, payload: dict[str, Any], bound: float) -> str:
         req_id = str(uuid.uuid4())
         done = self.waiting[req_id] = asyncio.get_running_loop().create_future()
         await self.ws.send(
             json.dumps({"msg_id": str(uuid.uuid4()), "req_id": req_id, "action": action, "payload": payload})
         )
-        await asyncio.wait_for(done, timeout)
+        await asyncio.wait_for(done, bound)
         return req_id
 
-    async def until_said(self, count: int, timeout: float) -> None:
-        async with asyncio.timeout(timeout):
+    async def until_said(self, count: int, bound: float) -> None:
+        async with asyncio.timeout(bound):
             while self.said < count:
                 self.said_changed.clear()
                 await self.said_changed.wait()
 
 
-async def run(url: str, connections: int, actions: int, broadcasts: int, pid: int, timeout: float = 120.0) -> Result:
-    """Run the load against a server at ``url`` (process ``pid``); every wait is bounded by ``timeout``."""
+async def run(url: str, connections: int, actions: int, broadcasts: int, pid: int, bound: float = 120.0) -> Result:
+    """Run the load against a server at ``url`` (process ``pid``); every wait is bounded by ``bound`` seconds."""
     if broadcasts > connections * actions:
         raise ValueError("more broadcasts than actions")
     baseline = resident_memory(pid)
@@ -150,25 +150,25 @@ async def run(url: str, connections: int, actions: int, broadcasts: int, pid: in
                 url,
                 subprotocols=["beeflow.v1", "access-token", f"token-soak{index}"],  # type: ignore[list-item]
                 max_size=None,
-                open_timeout=timeout,
+                open_timeout=bound,
                 ping_interval=None,
             )
         reader = _Reader(ws, session)
         try:
-            await reader.request("room.join", {"room": GROUP}, timeout)
+            await reader.request("room.join", {"room": GROUP}, bound)
             await joined.wait()
             await go.wait()
             # Connection i broadcasts with its actions number 0, connections, 2 * connections, ...
             for number in range(actions):
                 text = f"c{index}-a{number}"
                 if number * connections + index < broadcasts:
-                    req_id = await reader.request("room.say", {"room": GROUP, "text": text}, timeout)
+                    req_id = await reader.request("room.say", {"room": GROUP, "text": text}, bound)
                     session.says[req_id] = text
                 else:
-                    req_id = await reader.request("echo", {"text": text}, timeout)
+                    req_id = await reader.request("echo", {"text": text}, bound)
                     session.echoes[req_id] = text
             await finished.wait()
-            await reader.until_said(broadcasts, timeout)
+            await reader.until_said(broadcasts, bound)
             await drained.wait()
         finally:
             await ws.close()
@@ -177,7 +177,7 @@ async def run(url: str, connections: int, actions: int, broadcasts: int, pid: in
 
     tasks = [asyncio.create_task(one(session)) for session in sessions]
     gate = asyncio.ensure_future(joined.wait())
-    await asyncio.wait([gate, *tasks], timeout=timeout * 4, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([gate, *tasks], timeout=bound * 4, return_when=asyncio.FIRST_COMPLETED)
     if not gate.done():
         for task in tasks:
             task.cancel()
