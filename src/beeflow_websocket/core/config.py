@@ -31,6 +31,9 @@ class ProtocolConfig:
     a :class:`~.limits.RateLimit`, ``(per_second, burst)``, a number per second or a mapping.
     ``max_connections``: open connections per dispatcher (one per process and app) beyond which
     adapters refuse new ones (``None``: no cap); see :meth:`Dispatcher.admit`.
+    ``idle_timeout``: seconds a connection may send no frame (with no action of its own running)
+    before the server closes it with 1001 "idle timeout"; it goes after between one and two
+    timeouts of silence (``None``: never). Pings and pongs do not count: they are the server's.
     """
 
     problem_type_base_url: str | None = None
@@ -40,6 +43,7 @@ class ProtocolConfig:
     rate_limit: RateLimit | None = None
     action_rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: MappingProxyType({}))
     max_connections: int | None = None
+    idle_timeout: float | None = None
 
     def __post_init__(self) -> None:
         limits: Any = self.action_rate_limits
@@ -60,6 +64,12 @@ class ProtocolConfig:
             raise ValueError(
                 f"max_connections must be a whole number of at least 1 or None, not {self.max_connections!r}"
             )
+        if self.idle_timeout is not None and (
+            isinstance(self.idle_timeout, bool)
+            or not isinstance(self.idle_timeout, int | float)
+            or not 0 < self.idle_timeout < float("inf")
+        ):
+            raise ValueError(f"idle_timeout must be a positive number of seconds or None, not {self.idle_timeout!r}")
         if self.max_message_size < 1:
             raise ValueError("max_message_size must be a positive number of bytes")
         if self.max_in_flight < 1:

@@ -161,6 +161,7 @@ def build_dispatcher(
     rate_limit: Any = None,
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
+    idle_timeout: float | None = None,
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
@@ -177,5 +178,6 @@ def build_dispatcher(
         rate_limit=rate_limit,
         action_rate_limits=dict(action_rate_limits or {}),
         max_connections=max_connections,
+        idle_timeout=idle_timeout,
     )
     return Dispatcher(config, hub=hub)

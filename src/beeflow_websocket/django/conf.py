@@ -14,6 +14,7 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_ACTION_RATE_LIMITS``    ``{}``       action name -> token bucket per connection
 ``BEEFLOW_WEBSOCKET_MAX_CONNECTIONS``       ``None``     open connections per process; the next one is
                                                          accepted and closed with 1013 "try again later"
+``BEEFLOW_WEBSOCKET_IDLE_TIMEOUT``          ``None``     seconds without a frame before a close with 1001
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -54,6 +55,7 @@ def protocol_config() -> ProtocolConfig:
         rate_limit=getattr(settings, f"{PREFIX}RATE_LIMIT", None),
         action_rate_limits=getattr(settings, f"{PREFIX}ACTION_RATE_LIMITS", None) or {},
         max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
+        idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
     )
 
 

@@ -50,13 +50,14 @@ def configure_beeflow_websocket(
     rate_limit: Any = None,
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
+    idle_timeout: float | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
     With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
     package and its parents are imported, then the packages ``autodiscover_packages`` with every
     module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
-    hub shared by workers). ``rate_limit``, ``action_rate_limits`` and ``max_connections`` are
+    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections`` and ``idle_timeout`` are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s.
     """
     if not isinstance(autodiscover, bool):
@@ -72,6 +73,7 @@ def configure_beeflow_websocket(
         rate_limit=rate_limit,
         action_rate_limits=action_rate_limits,
         max_connections=max_connections,
+        idle_timeout=idle_timeout,
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),

@@ -91,6 +91,7 @@ def configure_beeflow_websocket(
     rate_limit: Any = None,
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
+    idle_timeout: float | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -99,8 +100,8 @@ def configure_beeflow_websocket(
     module under them (as in 0.3.0). ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
-    off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits`` and
-    ``max_connections`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
+    off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits``,
+    ``max_connections`` and ``idle_timeout`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
     ``ping_interval``, keeping any other keys.
     """
@@ -117,6 +118,7 @@ def configure_beeflow_websocket(
         rate_limit=rate_limit,
         action_rate_limits=action_rate_limits,
         max_connections=max_connections,
+        idle_timeout=idle_timeout,
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),

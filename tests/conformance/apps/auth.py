@@ -34,3 +34,4 @@ RATE_LIMIT = _env_limit("BEEFLOW_TEST_RATE_LIMIT")
 MAX_CONNECTIONS = (
     int(os.environ["BEEFLOW_TEST_MAX_CONNECTIONS"]) if os.environ.get("BEEFLOW_TEST_MAX_CONNECTIONS") else None
 )
+IDLE_TIMEOUT = float(os.environ["BEEFLOW_TEST_IDLE_TIMEOUT"]) if os.environ.get("BEEFLOW_TEST_IDLE_TIMEOUT") else None
