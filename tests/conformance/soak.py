@@ -80,6 +80,8 @@ class Session:
     echoes: dict[str, str] = field(default_factory=dict)
     says: dict[str, str] = field(default_factory=dict)
     frames: list[dict[str, Any]] = field(default_factory=list)
+    #: What this connection waited for in vain, if anything (the run goes on, so the rest is checked).
+    error: str | None = None
 
 
 @dataclass
@@ -127,10 +129,14 @@ class _Reader:
         return req_id
 
     async def until_said(self, count: int, bound: float) -> None:
-        async with asyncio.timeout(bound):
-            while self.said < count:
-                self.said_changed.clear()
-                await self.said_changed.wait()
+        """Wait until ``count`` broadcasts have arrived, or ``bound`` seconds (then the check reports the loss)."""
+        try:
+            async with asyncio.timeout(bound):
+                while self.said < count:
+                    self.said_changed.clear()
+                    await self.said_changed.wait()
+        except TimeoutError:
+            pass
 
 
 async def run(url: str, connections: int, actions: int, broadcasts: int, pid: int, bound: float = 120.0) -> Result:
@@ -159,14 +165,17 @@ async def run(url: str, connections: int, actions: int, broadcasts: int, pid: in
             await joined.wait()
             await go.wait()
             # Connection i broadcasts with its actions number 0, connections, 2 * connections, ...
-            for number in range(actions):
-                text = f"c{index}-a{number}"
-                if number * connections + index < broadcasts:
-                    req_id = await reader.request("room.say", {"room": GROUP, "text": text}, bound)
-                    session.says[req_id] = text
-                else:
-                    req_id = await reader.request("echo", {"text": text}, bound)
-                    session.echoes[req_id] = text
+            try:
+                for number in range(actions):
+                    text = f"c{index}-a{number}"
+                    if number * connections + index < broadcasts:
+                        req_id = await reader.request("room.say", {"room": GROUP, "text": text}, bound)
+                        session.says[req_id] = text
+                    else:
+                        req_id = await reader.request("echo", {"text": text}, bound)
+                        session.echoes[req_id] = text
+            except TimeoutError:
+                session.error = f"action {text!r} got no terminal frame within {bound} s"
             await finished.wait()
             await reader.until_said(broadcasts, bound)
             await drained.wait()
@@ -201,6 +210,7 @@ def check(result: Result) -> None:
     assert len(broadcast_texts) == result.broadcasts
     websocket_ids: set[str] = set()
     for session in result.sessions:
+        assert session.error is None, f"connection {session.index}: {session.error}"
         frames = session.frames
         problems = [frame for frame in frames if "status" in frame]
         assert not problems, f"connection {session.index} got problems: {problems[:3]}"
@@ -216,6 +226,8 @@ def check(result: Result) -> None:
         assert len(recipients) <= 1
         websocket_ids |= recipients
         # Every broadcast exactly once; its own carry the req_id of the room.say that sent them.
+        lost = len(broadcast_texts) - len({frame["payload"]["text"] for frame in said})
+        assert not lost, f"connection {session.index} lost {lost} of {len(broadcast_texts)} broadcasts"
         assert sorted(frame["payload"]["text"] for frame in said) == sorted(broadcast_texts)
         assert all(frame["recipient"] == "group" and frame["recipient_id"] == GROUP for frame in said)
         own = {frame["req_id"]: frame["payload"]["text"] for frame in said if frame["req_id"] is not None}
