@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--actions", type=int, default=100)
     parser.add_argument("--broadcasts", type=int, default=100, help="room.say actions in all, each to every connection")
+    parser.add_argument("--burst", action="store_true", help="all broadcasts at once, as the first actions")
     parser.add_argument("--server", action="append", help="only these servers (repeatable)")
     parser.add_argument("--timeout", type=float, default=300.0, help="bound on every single wait, in seconds")
     args = parser.parse_args()
@@ -45,7 +46,15 @@ def main() -> None:
         with run_server(name, kind.argv(port), port=port, log=log, env=kind.env) as server:
             url = server.url
             result = asyncio.run(
-                soak.run(url, args.connections, args.actions, args.broadcasts, server.process.pid, args.timeout)
+                soak.run(
+                    url,
+                    args.connections,
+                    args.actions,
+                    args.broadcasts,
+                    server.process.pid,
+                    args.timeout,
+                    burst=args.burst,
+                )
             )
         try:
             soak.check(result)

@@ -43,4 +43,11 @@ if redis_url := os.environ.get("BEEFLOW_TEST_REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The soak (tests/conformance/soak.py) raises the capacity: at the default 100 a consumer's full
+    # channel silently drops group messages (docs/en/production.md).
+    _capacity = (
+        {"capacity": int(os.environ["BEEFLOW_TEST_LAYER_CAPACITY"])}
+        if "BEEFLOW_TEST_LAYER_CAPACITY" in os.environ
+        else {}
+    )
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _capacity}}
