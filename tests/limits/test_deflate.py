@@ -36,10 +36,13 @@ BOMB = _bomb()
 
 
 def peak_memory(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmHWM in /proc status")
+    """Peak resident memory of a server process and its children (gunicorn serves from a worker)."""
+    total = 0
+    for process in [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def _uvicorn(extra: list[str]) -> ServerKind:
