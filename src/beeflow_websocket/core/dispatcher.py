@@ -24,7 +24,7 @@ from .frames import ActionDecoder, EmitStyleEvent, encode_emitted, encode_event
 from .hub import Delivery, Hub, LocalHub
 from .recipient_registry import resolve_addresses
 
-__all__ = ["CLOSE_TRY_AGAIN_LATER", "Dispatcher", "build_dispatcher"]
+__all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
 
 #: Close code (RFC 6455 registry: "Try Again Later") for a connection refused by ``max_connections``.
 CLOSE_TRY_AGAIN_LATER = 1013
