@@ -1,7 +1,5 @@
-"""The idle timeout: a connection that sends no complete frame is closed with 1001, on every server.
-
-It also ends a handshake's second half that never comes: a first frame that is never finished.
-"""
+"""The idle timeout: a connection that sends no complete frame is closed with 1001, on every server,
+including one whose first frame is never finished."""
 
 from __future__ import annotations
 
