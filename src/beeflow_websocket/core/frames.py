@@ -35,6 +35,7 @@ __all__ = [
     "FrameRejected",
     "FrameValidationFailed",
     "completion_frame",
+    "decoded_req_id",
     "event_frame",
     "json_pointer",
     "problem_frame",
@@ -282,3 +283,8 @@ def problem_frame(
         body["errors"] = problem.errors
     body.update(problem.extensions)  # checked against RESERVED_MEMBERS when the problem was made
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def decoded_req_id(frame: str | bytes) -> str | None:
+    """The frame's ``req_id`` when it is JSON with a valid one: for answering a frame left undecoded."""
+    return _req_id_of(frame)

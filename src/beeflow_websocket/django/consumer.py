@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from beeflow_websocket.core.action_registry import UserId
 from beeflow_websocket.core.connection import Connection
-from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.dispatcher import CLOSE_TRY_AGAIN_LATER, TRY_AGAIN_LATER_REASON, Dispatcher
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Delivery
 from beeflow_websocket.core.recipient_registry import Address
@@ -82,6 +82,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         self._frames: asyncio.Queue[str | bytes] | None = None
         self._pump: asyncio.Task[None] | None = None
         self._writable: _Writable | None = None
+        self._admitted = False
 
     def get_user_id(self, user: Any) -> UserId:
         """The id under which ``user`` receives ``user`` events: ``user.id`` (int, str or UUID)."""
@@ -114,6 +115,12 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the server answers HTTP 403
             return
         handshake = negotiate(tuple(self.scope.get("subprotocols") or ()))
+        if not dispatcher.admit():
+            # max_connections reached: a close code the browser can see, rather than an HTTP status it cannot.
+            await self.accept(handshake.subprotocol)
+            await self._close(CLOSE_TRY_AGAIN_LATER, TRY_AGAIN_LATER_REASON)
+            return
+        self._admitted = True
         connection = dispatcher.connection(
             send=self._send_frame,
             close=self._close,
@@ -221,6 +228,9 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await asyncio.gather(pump, return_exceptions=True)
         connection, self.connection = self.connection, None
         self._frames = None
+        if self._admitted and self.dispatcher is not None:
+            self._admitted = False
+            self.dispatcher.release()
         if connection is not None:
             try:
                 await connection.shutdown()
