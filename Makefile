@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -22,6 +22,8 @@ help:
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 	@echo "bench-adapters  each adapter against its bare framework on a real server"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
+	@echo "fuzz       100,000 fuzzed frames per adapter on its real server, failures counted"
+	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
 	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
 	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO and Channels"
 
@@ -120,6 +122,12 @@ bench-adapters: ensure-uv
 
 bench-redis: ensure-uv
 	$(RUN) python benchmarks/redis_fanout.py
+
+fuzz: ensure-uv
+	$(RUN) python benchmarks/fuzz_adapters.py
+
+soak: ensure-uv
+	$(RUN) python benchmarks/soak.py
 
 # What the release workflow publishes: the wheel and sdist of both Python distributions (the runtime
 # beeflow-websocket and the generator beeflow-websocket-codegen) in dist/, then tests/test_build.py on

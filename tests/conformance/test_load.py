@@ -1,15 +1,23 @@
-"""50 concurrent connections x 100 actions each: nothing lost, seq gap-free, nothing misaddressed."""
+"""Concurrent connections: nothing lost, seq gap-free, nothing misaddressed.
+
+50 connections x 100 actions on every server, then the soak: 200 connections x 20 actions in one
+group with broadcasts, on one server per adapter.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect
 
-from .servers import Server
+from . import soak
+from .servers import Server, free_port, run_server
 
 CONNECTIONS = 50
 ACTIONS = 100
@@ -55,3 +63,29 @@ def test_fifty_connections_hundred_actions_each(server: Server) -> None:
         websocket_ids.add(websocket_id)
         assert not [frame for frame in session["frames"] if "status" in frame]
     assert len(websocket_ids) == CONNECTIONS
+
+
+# The soak (tests/conformance/soak.py; the full 1,000 x 100 run is `make soak`), scaled down for CI:
+# every connection in one group, broadcasts among its actions.
+SOAK_CONNECTIONS = 200
+SOAK_ACTIONS = 20
+SOAK_BROADCASTS = 20
+
+
+@pytest.fixture(scope="module", params=sorted(soak.soak_kinds(SOAK_CONNECTIONS)))
+def soak_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    name: str = request.param
+    kind = soak.soak_kinds(SOAK_CONNECTIONS)[name]
+    soak.raise_fd_limit(4 * SOAK_CONNECTIONS + 256)
+    port = free_port()
+    log: Path = tmp_path_factory.mktemp(name) / "server.log"
+    with run_server(name, kind.argv(port), port=port, log=log, env=kind.env) as running:
+        yield running
+
+
+def test_soak_connections_in_one_group_lose_nothing(soak_server: Server) -> None:
+    result = asyncio.run(
+        soak.run(soak_server.url, SOAK_CONNECTIONS, SOAK_ACTIONS, SOAK_BROADCASTS, soak_server.process.pid)
+    )
+    soak.check(result)
+    print(f"\n{soak.REPORT_HEADER}\n{soak.report(soak_server.name, result, SOAK_CONNECTIONS, SOAK_ACTIONS)}")

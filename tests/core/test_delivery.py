@@ -134,7 +134,7 @@ async def test_a_broken_socket_does_not_stop_delivery_to_others(kit: Kit) -> Non
         async def refuse(text: str) -> None:
             raise ConnectionError("socket gone")
 
-        broken.connection._send = refuse
+        broken.connection._outgoing._send = refuse
         reply = await sender.request("notify_user", {"user_id": "u", "text": "x"})
         assert reply.ok
         assert len(fine.pushed()) == 1
@@ -146,14 +146,15 @@ async def test_a_broken_socket_does_not_stop_delivery_to_others(kit: Kit) -> Non
 async def test_frames_are_sent_in_seq_order_under_concurrent_delivery() -> None:
     dispatcher = Dispatcher()
     async with AsyncWebSocketTestClient(dispatcher, user_id="u") as client:
-        original = client.connection._send
+        original = client.connection._outgoing._send
 
         async def slow_send(text: str) -> None:
             await asyncio.sleep(0)
             await original(text)
 
-        client.connection._send = slow_send
+        client.connection._outgoing._send = slow_send
         await asyncio.gather(*(dispatcher.push(HealthEvent(recipient="user", recipient_id="u")) for _ in range(50)))
+        await client.connection.wait_idle()
         assert [frame["seq"] for frame in client.received] == list(range(1, 51))
 
 

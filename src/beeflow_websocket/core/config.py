@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .limits import RateLimit, rate_limit
+from .outgoing import OutgoingLimits
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig"]
 
@@ -21,14 +26,53 @@ class ProtocolConfig:
     arrival order.
     ``allowed_origins``: browser origins that may connect (``None``: any); adapters refuse the
     others with 403 before the handshake completes.
+    ``outgoing``: how far a connection may fall behind before it is closed with 1013 (:mod:`.outgoing`).
+    ``rate_limit``: a token bucket per connection that every frame draws from (``None``: no limit);
+    ``action_rate_limits``: action name -> a bucket per connection for that action. A frame over a
+    limit gets a 429 problem with ``retry_after`` (seconds); the connection stays open. Both accept
+    a :class:`~.limits.RateLimit`, ``(per_second, burst)``, a number per second or a mapping.
+    ``max_connections``: open connections per dispatcher (one per process and app) beyond which
+    adapters refuse new ones (``None``: no cap); see :meth:`Dispatcher.admit`.
+    ``idle_timeout``: seconds a connection may send no frame (with no action of its own running)
+    before the server closes it with 1001 "idle timeout"; it goes after between one and two
+    timeouts of silence (``None``: never). Pings and pongs do not count: they are the server's.
     """
 
     problem_type_base_url: str | None = None
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     max_in_flight: int = 1
     allowed_origins: Collection[str] | None = None
+    outgoing: OutgoingLimits = field(default_factory=OutgoingLimits)
+    rate_limit: RateLimit | None = None
+    action_rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: MappingProxyType({}))
+    max_connections: int | None = None
+    idle_timeout: float | None = None
 
     def __post_init__(self) -> None:
+        limits: Any = self.action_rate_limits
+        if not isinstance(limits, Mapping):
+            raise ValueError(f"action_rate_limits must map action names to rate limits, not {limits!r}")
+        object.__setattr__(self, "rate_limit", rate_limit(self.rate_limit))
+        parsed = {
+            str(name): rate_limit(value, setting=f"action_rate_limits[{name!r}]") for name, value in limits.items()
+        }
+        object.__setattr__(
+            self, "action_rate_limits", MappingProxyType({k: v for k, v in parsed.items() if v is not None})
+        )
+        if self.max_connections is not None and (
+            isinstance(self.max_connections, bool)
+            or not isinstance(self.max_connections, int)
+            or self.max_connections < 1
+        ):
+            raise ValueError(
+                f"max_connections must be a whole number of at least 1 or None, not {self.max_connections!r}"
+            )
+        if self.idle_timeout is not None and (
+            isinstance(self.idle_timeout, bool)
+            or not isinstance(self.idle_timeout, int | float)
+            or not 0 < self.idle_timeout < float("inf")
+        ):
+            raise ValueError(f"idle_timeout must be a positive number of seconds or None, not {self.idle_timeout!r}")
         if self.max_message_size < 1:
             raise ValueError("max_message_size must be a positive number of bytes")
         if self.max_in_flight < 1:

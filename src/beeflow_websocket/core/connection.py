@@ -27,6 +27,7 @@ from .frames import (
     FrameRejected,
     FrameValidationFailed,
     completion_frame,
+    decoded_req_id,
     encode_emitted,
     encode_event,
     event_frame,
@@ -34,6 +35,8 @@ from .frames import (
 )
 from .hub import Delivery
 from .ids import new_msg_id
+from .limits import Limiter, rate_limited
+from .outgoing import Outgoing, TransportGone
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
 
@@ -49,10 +52,12 @@ CloseCallback = Callable[[int, str], Awaitable[None]]
 
 #: Close code for a frame over the size limit (RFC 6455: message too big).
 CLOSE_MESSAGE_TOO_BIG = 1009
+#: Close code for a connection silent for longer than ``idle_timeout`` (RFC 6455: going away).
+CLOSE_GOING_AWAY = 1001
 
 
-class _TransportGone(Exception):  # noqa: N818 - internal signal
-    """The adapter could not send: the socket is gone, so there is nobody left to answer."""
+#: The adapter could not send (the socket is gone, or it was closed for being slow): nobody is left to answer.
+_TransportGone = TransportGone
 
 
 class Connection:
@@ -81,8 +86,8 @@ class Connection:
         self.closed = False
         self._seq = 0
         self._groups: set[str] = set()
-        self._writing = False
-        self._backlog: deque[str] = deque()
+        # Every frame leaves through here, in order; deliveries never wait for a slow socket.
+        self._outgoing = Outgoing(send, close, self._config.outgoing, self._gone)
         # With max_in_flight 1 a FIFO turn (much cheaper than a semaphore) runs actions one at a time
         # in arrival order, even when an adapter hands frames over concurrently.
         self._inline = self._config.max_in_flight == 1
@@ -90,6 +95,15 @@ class Connection:
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._slots = asyncio.Semaphore(self._config.max_in_flight)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._heard = False
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._idle_close: asyncio.Task[None] | None = None
+        limits = self._config
+        self._limiter = (
+            Limiter(limits.rate_limit, limits.action_rate_limits)
+            if limits.rate_limit is not None or limits.action_rate_limits
+            else None
+        )
 
     def __repr__(self) -> str:
         return f"<Connection {self.websocket_id} user={self.user_id!r} seq={self._seq}>"
@@ -106,10 +120,37 @@ class Connection:
     async def open(self) -> None:
         """Make the connection reachable by user and group deliveries."""
         await self._hub.attach(self)
+        if self._config.idle_timeout is not None:
+            self._arm_watchdog(asyncio.get_running_loop(), self._config.idle_timeout)
+
+    def _arm_watchdog(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self._watchdog = loop.call_later(timeout, self._check_idle, loop, timeout)
+
+    def _check_idle(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        # A frame since the last check, or an action still running, keeps the connection; so a
+        # silent connection goes after between one and two idle_timeouts.
+        if self.closed:
+            return
+        if self._heard or self._busy or self._tasks:
+            self._heard = False
+            self._arm_watchdog(loop, timeout)
+            return
+        self._idle_close = loop.create_task(self._close_idle())
+
+    async def _close_idle(self) -> None:
+        self.closed = True
+        logger.debug("websocket %s sent nothing for idle_timeout; closing it", self.websocket_id)
+        try:
+            await self._close(CLOSE_GOING_AWAY, "idle timeout")
+        except Exception:
+            logger.debug("websocket %s was gone before its idle close", self.websocket_id, exc_info=True)
 
     async def shutdown(self) -> None:
         """Forget the connection: leave its groups, detach from the hub, cancel running actions."""
         self.closed = True
+        self._outgoing.stop()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -136,6 +177,7 @@ class Connection:
         """
         if self.closed:
             return
+        self._heard = True
         limit = self._config.max_message_size
         if len(frame) > limit or (len(frame) * 4 > limit and self._too_large(frame)):
             await self._refuse_too_large()
@@ -176,19 +218,17 @@ class Connection:
         self._busy = False
 
     async def wait_idle(self) -> None:
-        """Wait until every action started by :meth:`receive` has finished."""
+        """Wait until every action started by :meth:`receive` has finished and its frames are sent."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._outgoing.drained()
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send an event that another connection's action or the application addressed here."""
         if self.closed:
             return
         self._seq += 1
-        try:
-            await self._write(event_frame(new_msg_id(), None, self._seq, delivery.tail))
-        except _TransportGone:
-            self._gone()
+        self._outgoing.offer(event_frame(new_msg_id(), None, self._seq, delivery.tail))
 
     def _too_large(self, frame: str | bytes) -> bool:
         # Only a str of between 1/4 and 1x the limit in characters gets here: its UTF-8 size decides.
@@ -203,7 +243,7 @@ class Connection:
         self.closed = True
         try:
             await self._write_problem(problem, None)
-            await self._close(CLOSE_MESSAGE_TOO_BIG, "message too big")
+            await self._outgoing.close(CLOSE_MESSAGE_TOO_BIG, "message too big")
         except _TransportGone:
             pass
 
@@ -216,6 +256,12 @@ class Connection:
             self._slots.release()
 
     async def _handle(self, frame: str | bytes) -> None:
+        limiter = self._limiter
+        if limiter is not None:
+            wait = limiter.frame()
+            if wait:
+                await self._write_problem(rate_limited(wait), decoded_req_id(frame))
+                return
         try:
             message = self._decoder.decode(frame)
         except FrameValidationFailed as failed:
@@ -234,6 +280,11 @@ class Connection:
         action = message.__action_class__
         name: str = action.action_name
         req_id = message.req_id
+        if limiter is not None:
+            wait = limiter.action(name)
+            if wait:
+                await self._write_problem(rate_limited(wait, name), req_id)
+                return
         context = ActionContext(
             self.websocket_id,
             self.user_id,
@@ -310,24 +361,8 @@ class Connection:
         return mine
 
     async def _write(self, frame: str) -> None:
-        """Send frames in the order they were made, even when several tasks write at once.
-
-        ``seq`` is assigned synchronously before this is called; while one task is inside ``send``,
-        others queue their frames and that task sends them in order.
-        """
-        if self._writing:
-            self._backlog.append(frame)
-            return
-        self._writing = True
-        try:
-            await self._send(frame)
-            while self._backlog:
-                await self._send(self._backlog.popleft())
-        except Exception as error:
-            self._backlog.clear()
-            raise _TransportGone from error
-        finally:
-            self._writing = False
+        """Send one of this connection's own frames after those made before it (see :mod:`.outgoing`)."""
+        await self._outgoing.write(frame)
 
     async def _write_problem(
         self,

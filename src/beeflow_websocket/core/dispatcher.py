@@ -7,9 +7,11 @@ Application code pushes events from anywhere (an HTTP view, a job) with :meth:`D
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
@@ -22,7 +24,11 @@ from .event_registry import EventPluginProtocol, WebSocketEvent
 from .frames import ActionDecoder
 from .hub import Delivery, Hub, LocalHub
 
-__all__ = ["Dispatcher", "build_dispatcher"]
+__all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
+
+#: Close code (RFC 6455 registry: "Try Again Later") for a connection refused by ``max_connections``.
+CLOSE_TRY_AGAIN_LATER = 1013
+TRY_AGAIN_LATER_REASON = "try again later"
 
 
 class Dispatcher:
@@ -34,6 +40,32 @@ class Dispatcher:
         self.decoder = ActionDecoder()
         #: The event loop serving this dispatcher's connections, once one has opened.
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._admitted = 0
+        self._admission = threading.Lock()
+
+    @property
+    def admitted(self) -> int:
+        """Connections admitted by :meth:`admit` and not yet released."""
+        return self._admitted
+
+    def admit(self) -> bool:
+        """Take a place for a new connection; ``False`` when ``max_connections`` are already open.
+
+        Adapters call it once the handshake is otherwise acceptable and, when it refuses, accept the
+        socket and close it at once with 1013 "try again later" (a browser sees a close code, never
+        an HTTP status); every ``True`` is matched by one :meth:`release` when the socket is gone.
+        """
+        cap = self.config.max_connections
+        with self._admission:
+            if cap is not None and self._admitted >= cap:
+                return False
+            self._admitted += 1
+            return True
+
+    def release(self) -> None:
+        """Give back the place :meth:`admit` took."""
+        with self._admission:
+            self._admitted -= 1
 
     def connection(
         self,
@@ -116,6 +148,10 @@ def build_dispatcher(
     max_in_flight: int,
     allowed_origins: Collection[str] | None,
     hub: Hub | None,
+    rate_limit: Any = None,
+    action_rate_limits: Mapping[str, Any] | None = None,
+    max_connections: int | None = None,
+    idle_timeout: float | None = None,
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
@@ -129,5 +165,9 @@ def build_dispatcher(
         max_message_size=max_message_size,
         max_in_flight=max_in_flight,
         allowed_origins=tuple(allowed_origins) if allowed_origins is not None else None,
+        rate_limit=rate_limit,
+        action_rate_limits=dict(action_rate_limits or {}),
+        max_connections=max_connections,
+        idle_timeout=idle_timeout,
     )
     return Dispatcher(config, hub=hub)

@@ -35,6 +35,7 @@ __all__ = [
     "FrameRejected",
     "FrameValidationFailed",
     "completion_frame",
+    "decoded_req_id",
     "event_frame",
     "json_pointer",
     "problem_frame",
@@ -123,9 +124,18 @@ class ActionDecoder:
             adapter = self._current()
             if adapter is not None:
                 try:
-                    return cast(_Frame, adapter.validate_json(frame))
+                    message = cast(_Frame, adapter.validate_json(frame))
                 except ValidationError:
                     pass
+                else:
+                    if not _may_hold_non_finite(frame):
+                        return message
+                    try:
+                        from_json(frame, allow_inf_nan=False)
+                    except ValueError:
+                        pass  # NaN or Infinity outside a string: not JSON (RFC 8259 6)
+                    else:
+                        return message  # the letters were inside a string
             rejected = self._diagnose(frame)
         except Exception as error:
             raise FrameValidationFailed(INTERNAL_ERROR.problem(VALIDATION_FAILED_DETAIL), _req_id_of(frame)) from error
@@ -133,9 +143,11 @@ class ActionDecoder:
 
     def _diagnose(self, frame: str | bytes) -> FrameRejected:
         try:
-            data = from_json(frame)
+            data = from_json(frame, allow_inf_nan=False)
         except ValueError as error:
             return FrameRejected(INVALID_MESSAGE.problem(f"The frame is not valid JSON: {error}."), None)
+        except TypeError:  # a str holding a lone surrogate, which has no UTF-8 form
+            return FrameRejected(INVALID_MESSAGE.problem("The frame is not valid Unicode text."), None)
         if not isinstance(data, dict):
             return FrameRejected(INVALID_MESSAGE.problem("The frame must be a JSON object."), None)
         try:
@@ -163,6 +175,15 @@ class ActionDecoder:
             )
         # Unreachable unless the registry changed between the two validations: answer generically.
         return FrameRejected(INVALID_MESSAGE.problem("The frame could not be validated."), envelope.req_id)
+
+
+def _may_hold_non_finite(frame: str | bytes) -> bool:
+    """Whether ``frame`` holds the letters of ``NaN`` or ``Infinity``, which pydantic's JSON parser
+    takes as numbers. A substring search, far cheaper than a second parse; only a frame that holds
+    them is parsed again, strictly."""
+    if isinstance(frame, str):
+        return "NaN" in frame or "Infinity" in frame
+    return b"NaN" in frame or b"Infinity" in frame
 
 
 _UUID_RE = re.compile(UUID_PATTERN.removesuffix("$"))
@@ -262,3 +283,8 @@ def problem_frame(
         body["errors"] = problem.errors
     body.update(problem.extensions)  # checked against RESERVED_MEMBERS when the problem was made
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def decoded_req_id(frame: str | bytes) -> str | None:
+    """The frame's ``req_id`` when it is JSON with a valid one: for answering a frame left undecoded."""
+    return _req_id_of(frame)

@@ -51,6 +51,13 @@ def _json_integer(value: object) -> object:
     return value
 
 
+def _json_number(value: object) -> object:
+    # JSON Schema "number": never a string or a boolean, which pydantic's lax float would coerce.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
 #: An integer as JSON Schema means it.
 JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
@@ -109,6 +116,15 @@ class ProblemFrame(BaseModel):
     msg_id: Uuid
     req_id: Uuid | None = None
     errors: list[ErrorItem] | None = None
+    #: Seconds to wait before sending again (429 ``websocket_rate_limited``); absent from other problems.
+    retry_after: Annotated[float, BeforeValidator(_json_number), Field(ge=0)] | None = None
+
+    @field_validator("retry_after", mode="before")
+    @classmethod
+    def _present_means_number(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("retry_after is a number of seconds when present")
+        return value
 
 
 class CompletionPayload(BaseModel):

@@ -24,6 +24,7 @@ __all__ = [
     "INVALID_PAYLOAD",
     "MESSAGE_TOO_LARGE",
     "NOT_IMPLEMENTED",
+    "RATE_LIMITED",
     "RESERVED_MEMBERS",
     "UNKNOWN_ACTION",
     "UNKNOWN_ACTION_PROBLEM",
@@ -52,10 +53,22 @@ class ProblemKind:
     title: str
 
     def problem(
-        self, detail: str | None = None, *, errors: Sequence[Mapping[str, str]] | None = None
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ) -> WebSocketProblem:
         """An instance of this kind, ready to raise or send."""
-        return WebSocketProblem(self.status, self.code, slug=self.slug, title=self.title, detail=detail, errors=errors)
+        return WebSocketProblem(
+            self.status,
+            self.code,
+            slug=self.slug,
+            title=self.title,
+            detail=detail,
+            errors=errors,
+            extensions=extensions,
+        )
 
 
 INVALID_MESSAGE = ProblemKind("invalid_websocket_message", "invalid-message", 400, "Invalid WebSocket message")
@@ -66,6 +79,8 @@ NOT_IMPLEMENTED = ProblemKind(
     "websocket_action_not_implemented", "not-implemented", 501, "WebSocket action not implemented"
 )
 INTERNAL_ERROR = ProblemKind("internal_websocket_error", "internal-error", 500, "Internal server error")
+#: A rate limit refused the frame (:mod:`.limits`); the problem's ``retry_after`` says when to try again.
+RATE_LIMITED = ProblemKind("websocket_rate_limited", "rate-limited", 429, "Too many requests")
 
 
 #: 0.3.0's names: the ``type`` slugs of two problems, and the ``type`` without a base URL.

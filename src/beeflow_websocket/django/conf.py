@@ -9,6 +9,12 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_MAX_IN_FLIGHT``         ``1``        actions of one connection running at once
 ``BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS``       ``None``     browser origins that may connect (on top of
                                                          ``AllowedHostsOriginValidator``)
+``BEEFLOW_WEBSOCKET_RATE_LIMIT``            ``None``     token bucket per connection, e.g. ``(20, 40)``:
+                                                         20 frames/s, bursts of 40; over it, a 429 problem
+``BEEFLOW_WEBSOCKET_ACTION_RATE_LIMITS``    ``{}``       action name -> token bucket per connection
+``BEEFLOW_WEBSOCKET_MAX_CONNECTIONS``       ``None``     open connections per process; the next one is
+                                                         accepted and closed with 1013 "try again later"
+``BEEFLOW_WEBSOCKET_IDLE_TIMEOUT``          ``None``     seconds without a frame before a close with 1001
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -46,6 +52,10 @@ def protocol_config() -> ProtocolConfig:
         max_message_size=getattr(settings, f"{PREFIX}MAX_MESSAGE_SIZE", DEFAULT_MAX_MESSAGE_SIZE),
         max_in_flight=getattr(settings, f"{PREFIX}MAX_IN_FLIGHT", 1),
         allowed_origins=None if origins is None else tuple(origins),
+        rate_limit=getattr(settings, f"{PREFIX}RATE_LIMIT", None),
+        action_rate_limits=getattr(settings, f"{PREFIX}ACTION_RATE_LIMITS", None) or {},
+        max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
+        idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
     )
 
 

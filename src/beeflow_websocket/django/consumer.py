@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from beeflow_websocket.core.action_registry import UserId
 from beeflow_websocket.core.connection import Connection
-from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.dispatcher import CLOSE_TRY_AGAIN_LATER, TRY_AGAIN_LATER_REASON, Dispatcher
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Delivery
 from beeflow_websocket.core.recipient_registry import Address
@@ -81,6 +81,8 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         self.connection: Connection | None = None
         self._frames: asyncio.Queue[str | bytes] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._writable: _Writable | None = None
+        self._admitted = False
 
     def get_user_id(self, user: Any) -> UserId:
         """The id under which ``user`` receives ``user`` events: ``user.id`` (int, str or UUID)."""
@@ -113,6 +115,12 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the server answers HTTP 403
             return
         handshake = negotiate(tuple(self.scope.get("subprotocols") or ()))
+        if not dispatcher.admit():
+            # max_connections reached: a close code the browser can see, rather than an HTTP status it cannot.
+            await self.accept(handshake.subprotocol)
+            await self._close(CLOSE_TRY_AGAIN_LATER, TRY_AGAIN_LATER_REASON)
+            return
+        self._admitted = True
         connection = dispatcher.connection(
             send=self._send_frame,
             close=self._close,
@@ -139,6 +147,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             # Other hubs call the connection directly: nothing may be sent before the accept.
             await self.accept(handshake.subprotocol)
             await dispatcher.open(connection)
+        self._writable = _Writable.register(self.base_send)
         self._frames = asyncio.Queue(self.max_queued_frames)
         self._pump = asyncio.create_task(self._run_pump(connection, self._frames))
 
@@ -192,6 +201,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
 
     async def _send_frame(self, text: str) -> None:
         await self.send(text_data=text)
+        writable = self._writable
+        if writable is not None and not writable.ready.is_set():
+            # The server's buffer for this socket is full: the core queues what comes next and
+            # closes the connection with 1013 if the peer does not catch up (core.outgoing).
+            await writable.ready.wait()
 
     async def _close(self, code: int, reason: str) -> None:
         try:
@@ -214,6 +228,9 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await asyncio.gather(pump, return_exceptions=True)
         connection, self.connection = self.connection, None
         self._frames = None
+        if self._admitted and self.dispatcher is not None:
+            self._admitted = False
+            self.dispatcher.release()
         if connection is not None:
             try:
                 await connection.shutdown()
@@ -224,6 +241,50 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
 def _tail_of(frame: dict[str, Any]) -> str:
     body = {member: frame[member] for member in ("event", "recipient", "recipient_id", "payload")}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
+
+
+class _Writable:
+    """Whether Daphne's buffer for a socket has room: a Twisted push producer on its transport.
+
+    Daphne (Twisted) buffers every frame it is given, without bound and without telling the
+    application, so a peer that stops reading would make the server's memory grow forever. Twisted
+    calls ``pauseProducing`` once a transport holds more than 64 KiB and ``resumeProducing`` when it
+    has drained; Autobahn's ``registerProducer`` is the public way in. Under other servers (whose
+    ``send`` waits by itself, as uvicorn's does) there is nothing to register.
+    """
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+    @classmethod
+    def register(cls, send: Any) -> _Writable | None:
+        protocol = next(iter(getattr(send, "args", ())), None)
+        transport = getattr(protocol, "transport", None)
+        if transport is None or not hasattr(transport, "producer"):
+            return None
+        # Daphne upgrades an HTTP connection: its HTTPChannel stays the transport's producer and
+        # hands pause and resume on to a producer registered with it.
+        consumer = transport if transport.producer is None else transport.producer
+        register = getattr(consumer, "registerProducer", None)
+        if not callable(register):
+            return None
+        writable = cls()
+        try:
+            register(writable, True)
+        except Exception:
+            logger.debug("could not watch the server's write buffer", exc_info=True)
+            return None
+        return writable
+
+    def pauseProducing(self) -> None:  # noqa: N802 - Twisted's IPushProducer
+        self.ready.clear()
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        self.ready.set()
+
+    def stopProducing(self) -> None:  # noqa: N802 - the connection is gone: let writes fail
+        self.ready.set()
 
 
 def _daphne_close(send: Any, code: int, reason: str) -> bool:

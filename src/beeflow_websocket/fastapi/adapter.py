@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -15,7 +15,12 @@ from beeflow_websocket.core.autodiscover import (
     normalize_autodiscover_packages,
 )
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
-from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
+from beeflow_websocket.core.dispatcher import (
+    CLOSE_TRY_AGAIN_LATER,
+    TRY_AGAIN_LATER_REASON,
+    Dispatcher,
+    build_dispatcher,
+)
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Hub
 
@@ -42,13 +47,18 @@ def configure_beeflow_websocket(
     max_in_flight: int = 1,
     allowed_origins: Collection[str] | None = None,
     hub: Hub | None = None,
+    rate_limit: Any = None,
+    action_rate_limits: Mapping[str, Any] | None = None,
+    max_connections: int | None = None,
+    idle_timeout: float | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
     With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
     package and its parents are imported, then the packages ``autodiscover_packages`` with every
     module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
-    hub shared by workers).
+    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections`` and ``idle_timeout`` are
+    :class:`~beeflow_websocket.core.config.ProtocolConfig`'s.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -60,6 +70,10 @@ def configure_beeflow_websocket(
         max_in_flight=max_in_flight,
         allowed_origins=allowed_origins,
         hub=hub,
+        rate_limit=rate_limit,
+        action_rate_limits=action_rate_limits,
+        max_connections=max_connections,
+        idle_timeout=idle_timeout,
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
@@ -103,30 +117,41 @@ async def handle_beeflow_websocket(
     if getattr(app.state, _STATE, None) is None:
         setattr(app.state, _STATE, _defaults())
     dispatcher = get_dispatcher(app)
-    if websocket.client_state == WebSocketState.CONNECTING:
+    connecting = websocket.client_state == WebSocketState.CONNECTING
+    if connecting:
         if not origin_allowed(websocket.headers.get("origin"), dispatcher.config.allowed_origins):
             await websocket.close(code=_POLICY_VIOLATION)
             return
         handshake = negotiate(websocket.scope.get("subprotocols", ()))
-        await websocket.accept(subprotocol=handshake.subprotocol)
         completion = handshake.completion
     else:
         # The application accepted the socket itself: completion is on if it selected beeflow.v1.
         completion = negotiate([websocket.scope.get("subprotocol") or ""]).completion
+    if not dispatcher.admit():
+        # max_connections reached: a close code the browser can see, rather than an HTTP status it cannot.
+        if connecting:
+            await websocket.accept(subprotocol=handshake.subprotocol)
+        await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=TRY_AGAIN_LATER_REASON)
+        return
 
     async def close(code: int, reason: str) -> None:
         await websocket.close(code=code, reason=reason)
 
-    connection = dispatcher.connection(
-        send=websocket.send_text, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
-    )
-    await dispatcher.open(connection)
     try:
-        while not connection.closed:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            await connection.receive(text if text is not None else message.get("bytes") or b"")
+        if connecting:
+            await websocket.accept(subprotocol=handshake.subprotocol)
+        connection = dispatcher.connection(
+            send=websocket.send_text, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
+        )
+        await dispatcher.open(connection)
+        try:
+            while not connection.closed:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                await connection.receive(text if text is not None else message.get("bytes") or b"")
+        finally:
+            await connection.shutdown()
     finally:
-        await connection.shutdown()
+        dispatcher.release()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from flask import Flask, current_app
@@ -28,7 +28,12 @@ from beeflow_websocket.core.autodiscover import (
     package_and_parents,
 )
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
-from beeflow_websocket.core.dispatcher import Dispatcher, build_dispatcher
+from beeflow_websocket.core.dispatcher import (
+    CLOSE_TRY_AGAIN_LATER,
+    TRY_AGAIN_LATER_REASON,
+    Dispatcher,
+    build_dispatcher,
+)
 from beeflow_websocket.core.handshake import TokenResolver, negotiate
 from beeflow_websocket.core.hub import Hub
 
@@ -83,6 +88,10 @@ def configure_beeflow_websocket(
     ping_interval: float | None = DEFAULT_PING_INTERVAL,
     user_resolver: TokenResolver | None = None,
     hub: Hub | None = None,
+    rate_limit: Any = None,
+    action_rate_limits: Mapping[str, Any] | None = None,
+    max_connections: int | None = None,
+    idle_timeout: float | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -91,8 +100,10 @@ def configure_beeflow_websocket(
     module under them (as in 0.3.0). ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
-    off. ``hub`` replaces the in-process hub. Sets ``app.config["SOCK_SERVER_OPTIONS"]`` keys
-    ``subprotocols``, ``max_message_size`` and ``ping_interval``, keeping any other keys.
+    off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits``,
+    ``max_connections`` and ``idle_timeout`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
+    ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
+    ``ping_interval``, keeping any other keys.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -104,6 +115,10 @@ def configure_beeflow_websocket(
         max_in_flight=max_in_flight,
         allowed_origins=allowed_origins,
         hub=hub,
+        rate_limit=rate_limit,
+        action_rate_limits=action_rate_limits,
+        max_connections=max_connections,
+        idle_timeout=idle_timeout,
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
@@ -168,6 +183,16 @@ def handle_beeflow_websocket(
         # Never configured: serve with the defaults and no autodiscovery, as 0.3.0 did.
         app.extensions[EXTENSION] = State(_defaults(), None)
     dispatcher = get_dispatcher(app)
+    if not dispatcher.admit():
+        websocket.close(reason=CLOSE_TRY_AGAIN_LATER, message=TRY_AGAIN_LATER_REASON)
+        return
+    try:
+        _serve(dispatcher, websocket, user_id, websocket_id)
+    finally:
+        dispatcher.release()
+
+
+def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | None, websocket_id: str | None) -> None:
     loop = track(dispatcher)
     websocket_id = websocket_id or str(uuid.uuid4())
     completion = negotiate([websocket.subprotocol or ""]).completion

@@ -19,6 +19,7 @@ from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.handshake import TokenResolver, negotiate, origin_allowed, parse_subprotocols
 
 from .loop import call
+from .wire import install_wire
 
 __all__ = ["USER_ID", "Subprotocols", "check_handshake"]
 
@@ -86,6 +87,9 @@ def check_handshake() -> Response | None:
         if user_id is None:
             return _forbidden("Authentication failed.")
         setattr(g, USER_ID, user_id)
+    # Accepted: from here on every write of this socket, simple-websocket's included, is one frame
+    # under one lock (see .wire), and a peer that stops reading cannot block a thread forever.
+    install_wire(request.environ, state.dispatcher.config.outgoing.grace)
     return None
 
 

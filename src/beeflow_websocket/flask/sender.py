@@ -1,15 +1,20 @@
 """Writes one connection's frames in order without ever blocking the event loop on a slow client.
 
 The core calls ``send`` and ``close`` on the process loop. A frame goes out right there when the
-socket can take all of it at once: a non-blocking write (``MSG_DONTWAIT``) of the bytes
-simple-websocket would write. Whatever does not fit, and every frame after it until the backlog is
-gone, is queued for a writer thread of the connection's own (started the first time it is needed),
-which writes with ordinary blocking calls. Frames leave in the order the core made them either way.
+socket can take all of it at once: a non-blocking write of the frame under the :class:`.wire.Wire`
+lock. Whatever does not fit, and every frame after it until the backlog is gone, is queued for a
+writer thread of the connection's own (started the first time it is needed), which writes whole
+frames under the same lock. Frames leave in the order the core made them either way, and
+simple-websocket's own writes (pings, pongs, close replies) fall between frames, never inside one.
 
 Writing on the loop saves a thread switch per frame, the largest cost of a threaded server (see
-``benchmarks/flask_adapter.py``). It needs a plain socket in blocking mode under a
-``simple_websocket.Server``; anything else (TLS sockets, gevent, eventlet, other socket objects)
-always goes through the writer thread.
+``benchmarks/flask_adapter.py``). It needs a plain socket in blocking mode behind a
+:class:`.wire.Wire` (the adapter's handshake hook installs it); anything else (TLS sockets,
+gevent, eventlet, other socket objects) always goes through the writer thread, with
+``websocket.send``.
+
+How far a connection may fall behind is the core's business (:mod:`beeflow_websocket.core.outgoing`):
+``send`` only waits while the writer thread holds :data:`HIGH_WATER` frames.
 """
 
 from __future__ import annotations
@@ -17,12 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import threading
 from queue import SimpleQueue
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from wsproto.events import TextMessage
+from .wire import Wire, text_frame
 
 __all__ = ["HIGH_WATER", "LOW_WATER", "Sender", "SocketGoneError", "SyncWebSocket"]
 
@@ -73,7 +77,10 @@ class Sender:
         self._websocket = websocket
         self._loop = loop
         self._name = name
-        self._direct = _direct_socket(websocket)
+        wire = getattr(websocket, "sock", None)
+        #: The connection's one writer when the handshake hook installed it, else ``None``.
+        self._wire = wire if isinstance(wire, Wire) else None
+        self._direct = self._wire is not None and self._wire.plain
         self._queue: SimpleQueue[str | _Close | _Rest | None] = SimpleQueue()
         # Each counter has one writer (the loop, the thread), so neither needs a lock.
         self._queued = 0
@@ -93,11 +100,19 @@ class Sender:
         """Write ``frame`` now if the socket takes it whole, else queue it. Raises :exc:`SocketGoneError`."""
         if self._gone or self._stopped:
             raise SocketGoneError("the websocket is closed")
-        if self._direct is not None and self._queued == self._written:
+        if self._direct and self._queued == self._written:
             rest = self._write_now(frame)
             if not rest:
                 return
-            self._enqueue(_Rest(rest))
+            if isinstance(rest, str):
+                self._enqueue(rest)
+            else:
+                try:
+                    self._enqueue(_Rest(rest))
+                except SocketGoneError:
+                    assert self._wire is not None
+                    self._wire.lock.release()
+                    raise
         else:
             self._enqueue(frame)
         if self.backlog >= HIGH_WATER:
@@ -118,24 +133,22 @@ class Sender:
             self._queue.put(_STOP)
             thread.join()
 
-    def _write_now(self, frame: str) -> bytes:
-        """Write on the loop without waiting; return the part the socket did not take."""
-        assert self._direct is not None
-        websocket, sock = self._direct
+    def _write_now(self, frame: str) -> bytes | str:
+        """Write on the loop without waiting; return what is left for the writer thread.
+
+        That is ``frame`` itself when another thread is writing (nothing was written), or the
+        unwritten tail of its bytes, with the wire's lock still held for the writer thread.
+        """
+        wire = self._wire
+        assert wire is not None
         try:
-            if not websocket.connected:
-                raise SocketGoneError("the websocket is closed")
-            data: bytes = websocket.ws.send(TextMessage(data=frame))
-            try:
-                written = sock.send(data, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                written = 0
-        except SocketGoneError:
-            self._gone = True
-            raise
+            data = text_frame(frame)
+            written = wire.try_write(data)
         except Exception as error:
             self._gone = True
             raise SocketGoneError(f"websocket write failed: {error!r}") from error
+        if written is None:
+            return frame
         return data[written:]
 
     def _enqueue(self, item: str | _Close | _Rest) -> None:
@@ -159,7 +172,7 @@ class Sender:
             raise SocketGoneError("the websocket is closed")
 
     def _run(self) -> None:
-        websocket, queue = self._websocket, self._queue
+        queue = self._queue
         while True:
             item = queue.get()
             if item is _STOP:
@@ -168,36 +181,41 @@ class Sender:
                 return
             if not self._gone:
                 try:
-                    if isinstance(item, str):
-                        websocket.send(item)
-                    elif isinstance(item, _Rest):
-                        assert self._direct is not None
-                        self._direct[1].sendall(item.data)
-                    else:
-                        websocket.close(item.code, item.reason)
-                        _wake_reader(websocket)
+                    self._write(item)
                 except Exception as error:
                     self._gone = True
                     logger.debug("websocket write failed: %r; dropping the frames still queued", error)
+            elif isinstance(item, _Rest):
+                assert self._wire is not None
+                self._wire.lock.release()  # the loop began this frame; nobody will finish it
             self._written += 1
             if self._waiter is not None and (self._gone or self.backlog < LOW_WATER):
                 self._wake_waiter()
+
+    def _write(self, item: str | _Close | _Rest) -> None:
+        """On the writer thread: one whole frame, under the wire's lock."""
+        websocket, wire = self._websocket, self._wire
+        if isinstance(item, _Rest):
+            assert wire is not None
+            try:
+                wire.write_locked(item.data)  # the loop took the lock when it began this frame
+            finally:
+                wire.lock.release()
+        elif isinstance(item, str):
+            if wire is None:
+                websocket.send(item)
+            else:
+                with wire.lock:
+                    wire.write_locked(text_frame(item))
+        else:
+            websocket.close(item.code, item.reason)  # simple-websocket writes it through the wire
+            _wake_reader(websocket)
 
     def _wake_waiter(self) -> None:
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             self._loop.call_soon_threadsafe(_set_done, waiter)
-
-
-def _direct_socket(websocket: SyncWebSocket) -> tuple[Any, socket.socket] | None:
-    """simple-websocket's socket when the loop may write to it without blocking, else ``None``."""
-    sock = getattr(websocket, "sock", None)
-    if type(sock) is not socket.socket or sock.gettimeout() is not None:
-        return None  # TLS, green or timeout sockets: MSG_DONTWAIT would be refused or could still wait
-    if not hasattr(websocket, "ws") or not hasattr(websocket, "connected"):
-        return None
-    return websocket, sock
 
 
 def _wake_reader(websocket: SyncWebSocket) -> None:

@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI, WebSocket
 
 from beeflow_websocket.fastapi import AccessTokenAuth, configure_beeflow_websocket, handle_beeflow_websocket
 
-from .auth import ALLOWED_ORIGINS, MAX_MESSAGE_SIZE, user_for_token_async
+from .auth import ALLOWED_ORIGINS, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_MESSAGE_SIZE, RATE_LIMIT, user_for_token_async
 
 app = FastAPI()
 configure_beeflow_websocket(
@@ -14,6 +14,9 @@ configure_beeflow_websocket(
     problem_type_base_url="https://example.com/problems/websocket",
     max_message_size=MAX_MESSAGE_SIZE,
     allowed_origins=ALLOWED_ORIGINS,
+    rate_limit=RATE_LIMIT,
+    max_connections=MAX_CONNECTIONS,
+    idle_timeout=IDLE_TIMEOUT,
 )
 auth = AccessTokenAuth(user_for_token_async)
 

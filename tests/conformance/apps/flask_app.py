@@ -13,7 +13,7 @@ from flask_sock import Sock  # type: ignore[import-untyped]
 
 from beeflow_websocket.flask import SyncWebSocket, configure_beeflow_websocket, handle_beeflow_websocket
 
-from .auth import ALLOWED_ORIGINS, MAX_MESSAGE_SIZE, user_for_token
+from .auth import ALLOWED_ORIGINS, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_MESSAGE_SIZE, RATE_LIMIT, user_for_token
 
 app = Flask(__name__)
 sock = Sock(app)
@@ -22,6 +22,9 @@ configure_beeflow_websocket(
     problem_type_base_url="https://example.com/problems/websocket",
     max_message_size=MAX_MESSAGE_SIZE,
     allowed_origins=ALLOWED_ORIGINS,
+    rate_limit=RATE_LIMIT,
+    max_connections=MAX_CONNECTIONS,
+    idle_timeout=IDLE_TIMEOUT,
     user_resolver=user_for_token,
 )
 

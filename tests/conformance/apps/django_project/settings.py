@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conformance.apps.auth import ALLOWED_ORIGINS, MAX_MESSAGE_SIZE
+from tests.conformance.apps.auth import ALLOWED_ORIGINS, IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_MESSAGE_SIZE, RATE_LIMIT
 
 SECRET_KEY = "conformance-tests-only"
 DEBUG = False
@@ -29,6 +29,9 @@ ALLOWED_HOSTS = ["*"]
 BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL = "https://example.com/problems/websocket"
 BEEFLOW_WEBSOCKET_MAX_MESSAGE_SIZE = MAX_MESSAGE_SIZE
 BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_ORIGINS
+BEEFLOW_WEBSOCKET_RATE_LIMIT = RATE_LIMIT
+BEEFLOW_WEBSOCKET_MAX_CONNECTIONS = MAX_CONNECTIONS
+BEEFLOW_WEBSOCKET_IDLE_TIMEOUT = IDLE_TIMEOUT
 
 if redis_url := os.environ.get("BEEFLOW_TEST_REDIS_URL"):
     CHANNEL_LAYERS = {
@@ -40,4 +43,11 @@ if redis_url := os.environ.get("BEEFLOW_TEST_REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The soak (tests/conformance/soak.py) raises the capacity: at the default 100 a consumer's full
+    # channel silently drops group messages (docs/en/production.md).
+    _capacity = (
+        {"capacity": int(os.environ["BEEFLOW_TEST_LAYER_CAPACITY"])}
+        if "BEEFLOW_TEST_LAYER_CAPACITY" in os.environ
+        else {}
+    )
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _capacity}}

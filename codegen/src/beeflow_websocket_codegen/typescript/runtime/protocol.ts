@@ -127,6 +127,11 @@ export interface ProblemFrame {
   /** The req_id of the action frame this problem answers, when the client sent a valid one; else null. */
   req_id?: Uuid | null;
   /**
+   * Seconds to wait before sending again (websocket_rate_limited, status 429): the time until the rate limit that
+   * refused the frame has room for one more. The server leaves the member out of other problems.
+   */
+  retry_after?: number;
+  /**
    * Field-level failures (invalid_websocket_message, invalid_websocket_payload). The server leaves the member out
    * rather than sending null.
    */
