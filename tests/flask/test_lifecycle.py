@@ -105,14 +105,18 @@ def read_events(sock: socket.socket, client: WSConnection, until: type) -> list[
     return events
 
 
-def test_a_core_close_ends_the_request_even_when_the_client_never_answers(served: Any) -> None:
+def test_a_core_close_ends_the_connection_even_when_the_client_never_answers(
+    served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapter, "CLOSE_TIMEOUT", 1.0)
     app, ended = make_app()
     server: Served = served(app)
     sock, client = raw_client(server.port, "/ws/gus")
     with sock:
         sock.sendall(client.send(TextMessage(data="x" * (LIMIT + 100))))  # over our limit, under the transport's
         events = read_events(sock, client, CloseConnection)
-        assert ended.acquire(timeout=3)  # the client still has not answered the close
+        assert ended.acquire(timeout=5)  # the client still has not answered the close
+        assert sock.recv(65536) == b""  # and the server has ended the TCP connection
     problem = json.loads(next(event.data for event in events if isinstance(event, TextMessage)))
     assert (problem["status"], problem["code"]) == (413, "websocket_message_too_large")
     assert next(event for event in events if isinstance(event, CloseConnection)).code == 1009

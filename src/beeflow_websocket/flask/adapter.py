@@ -12,7 +12,9 @@ thread and the process event loop (:mod:`.loop`), which runs the core for every 
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
@@ -53,6 +55,9 @@ __all__ = [
 #: close a socket (a frame above its cap) without waking a thread blocked in ``receive()``; the
 #: next call raises, so such a thread ends within this many seconds instead of never.
 RECEIVE_TIMEOUT = 5.0
+
+#: The longest a connection's request thread waits for the client to answer the server's close frame.
+CLOSE_TIMEOUT = 5.0
 
 #: Where ``configure_beeflow_websocket`` records its settings in ``app.config`` (0.3.0's names).
 PROBLEM_TYPE_BASE_URL_CONFIG_KEY = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
@@ -183,13 +188,16 @@ def handle_beeflow_websocket(
         # Never configured: serve with the defaults and no autodiscovery, as 0.3.0 did.
         app.extensions[EXTENSION] = State(_defaults(), None)
     dispatcher = get_dispatcher(app)
-    if not dispatcher.admit():
-        websocket.close(reason=CLOSE_TRY_AGAIN_LATER, message=TRY_AGAIN_LATER_REASON)
-        return
     try:
-        _serve(dispatcher, websocket, user_id, websocket_id)
+        if not dispatcher.admit():
+            websocket.close(reason=CLOSE_TRY_AGAIN_LATER, message=TRY_AGAIN_LATER_REASON)
+            return
+        try:
+            _serve(dispatcher, websocket, user_id, websocket_id)
+        finally:
+            dispatcher.release()
     finally:
-        dispatcher.release()
+        _end_connection(websocket)
 
 
 def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | None, websocket_id: str | None) -> None:
@@ -221,6 +229,24 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
         finally:
             handoff.call(connection.shutdown())
             sender.stop()
+
+
+def _end_connection(websocket: SyncWebSocket) -> None:
+    """Wait (at most :data:`CLOSE_TIMEOUT` seconds) for the closing handshake, then end the TCP connection.
+
+    Handing the socket back to the server before the client has answered our close frame loses
+    that answer: werkzeug reads what is left on a socket after every request (with a blocking
+    ``read`` that returns only at end of stream), so it would take the client's close frame from
+    simple-websocket's reader thread and both would wait for the client to give up. Once the
+    reader thread has seen the end of the handshake, or the client has not answered in time, the
+    server ends the TCP connection itself, as RFC 6455 7.1.1 asks of it.
+    """
+    reader = getattr(websocket, "thread", None)
+    if isinstance(reader, threading.Thread) and reader is not threading.current_thread():
+        reader.join(CLOSE_TIMEOUT)
+    sock = getattr(websocket, "sock", None)
+    with contextlib.suppress(OSError, AttributeError):
+        sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
 
 
 def _no_delay(websocket: SyncWebSocket) -> None:
