@@ -42,7 +42,9 @@ demo: ensure-uv
 	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 	$(RUN) python examples/chat/demo.py
 	cd examples/chat/web && npm ci --no-audit --no-fund && npm run build
+	$(RUN) beeflow-websocket docs examples/chat/asyncapi.yaml --out examples/chat/reference
 	@echo "open http://127.0.0.1:8000/?name=alice and http://127.0.0.1:8000/?name=bob in two tabs"
+	@echo "the protocol reference: http://127.0.0.1:8000/protocol"
 	$(RUN) python examples/chat/server.py
 
 demo-core: ensure-uv

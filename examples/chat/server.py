@@ -4,7 +4,8 @@ Open http://127.0.0.1:8000/?name=alice and http://127.0.0.1:8000/?name=bob, join
 talk. The WebSocket API is the package generated from ``asyncapi.yaml`` into ``chat_app/ws``
 (importing it registers the actions and events); the page is TypeScript on the client generated
 from the same schema into ``web/src/api``, built into ``web/dist`` (``make demo`` does both, or
-``cd web && npm ci && npm run build``).
+``cd web && npm ci && npm run build``). ``make demo`` also writes the protocol reference page,
+served at http://127.0.0.1:8000/protocol.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from beeflow_websocket.fastapi import (
     AccessTokenAuth,
     configure_beeflow_websocket,
     handle_beeflow_websocket,
+    serve_protocol_docs,
 )
 
 PAGE = Path(__file__).resolve().parent / "web" / "dist"
+#: The protocol reference page, written by ``beeflow-websocket docs asyncapi.yaml --out reference``.
+REFERENCE = Path(__file__).resolve().parent / "reference"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 app = FastAPI(title="beeflow-websocket chat example")
@@ -43,6 +47,9 @@ def user_for_token(token: str) -> str | None:
 async def websocket_endpoint(websocket: WebSocket, user_id: str = Depends(AccessTokenAuth(user_for_token))) -> None:
     await handle_beeflow_websocket(websocket, user_id=user_id)
 
+
+if (REFERENCE / "index.html").is_file():
+    serve_protocol_docs(app, "/protocol", REFERENCE)
 
 if (PAGE / "index.html").is_file():
     app.mount("/", StaticFiles(directory=PAGE, html=True), name="page")

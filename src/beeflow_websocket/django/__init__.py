@@ -16,7 +16,8 @@
 
 Modules: :mod:`.consumer` (``WebSocketConsumer``), :mod:`.routing` (``websocket_urlpatterns``,
 the ``ws/`` route), :mod:`.authentication` (``AccessTokenAuthMiddleware``), :mod:`.hub` (delivery
-over the channel layer) and :mod:`.conf` (settings). Push events from views, tasks and commands
+over the channel layer), :mod:`.conf` (settings) and :mod:`.docs` (``protocol_docs_view``, the
+protocol reference page). Push events from views, tasks and commands
 with ``get_dispatcher().push(event)`` or ``get_dispatcher().push_sync(event)``.
 """
 

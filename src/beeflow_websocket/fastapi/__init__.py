@@ -12,6 +12,7 @@
 
 from .adapter import configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
 from .auth import AccessTokenAuth
+from .docs import serve_protocol_docs
 from .emitters import FastAPIWebSocketEventEmitter
 from .endpoint import BeeflowWebSocketEndpoint
 
@@ -22,4 +23,5 @@ __all__ = [
     "configure_beeflow_websocket",
     "get_dispatcher",
     "handle_beeflow_websocket",
+    "serve_protocol_docs",
 ]

@@ -16,6 +16,7 @@ is ``flask.g.beeflow_user_id``. Push events from views or threads with
 """
 
 from .adapter import DEFAULT_PING_INTERVAL, configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
+from .docs import serve_protocol_docs
 from .emitters import FlaskWebSocketEventEmitter
 from .endpoint import BeeflowWebSocketEndpoint
 from .handshake import USER_ID
@@ -30,4 +31,5 @@ __all__ = [
     "configure_beeflow_websocket",
     "get_dispatcher",
     "handle_beeflow_websocket",
+    "serve_protocol_docs",
 ]
