@@ -12,7 +12,8 @@ __all__ = ["RUNTIME_API", "require_runtime_api"]
 
 #: 1: typed actions (``payload_model``), ``WebSocketEvent``, ``ActionNotImplemented``.
 #: 2: ``beeflow_websocket.core.constraints`` (JSON Schema checks of generated models).
-RUNTIME_API = 2
+#: 3: ``beeflow_websocket.runtime``, the one module generated code imports.
+RUNTIME_API = 3
 
 
 def require_runtime_api(level: int, *, package: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beeflow_websocket.core.action_registry import ActionContext
+from beeflow_websocket.runtime import ActionContext
 
 from ._generated import problems
 

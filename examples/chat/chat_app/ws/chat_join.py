@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from beeflow_websocket.core.action_registry import ActionContext
+from beeflow_websocket.runtime import ActionContext
 
 from ._generated import events, models, problems
 from ._generated.actions import ChatJoinBase, ChatJoinReply

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from beeflow_websocket.core.action_registry import ActionContext
+from beeflow_websocket.runtime import ActionContext
 
 from ._generated import events, models
 from ._generated.actions import ChatSendBase, ChatSendReply

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from beeflow_websocket.core.action_registry import ActionContext
-from beeflow_websocket.core.problems import ActionNotImplemented
+from beeflow_websocket.runtime import ActionContext, ActionNotImplemented
 
 from ._generated import models
 from ._generated.actions import PingBase, PingReply

@@ -3,7 +3,7 @@
 # Change the schema, then run `beeflow-websocket generate`.
 """Events of My application: what handlers yield and the server sends."""
 
-from beeflow_websocket.core.event_registry import WebSocketEvent
+from beeflow_websocket.runtime import WebSocketEvent
 
 from . import models
 

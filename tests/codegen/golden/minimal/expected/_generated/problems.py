@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beeflow_websocket.core.problems import WebSocketProblem
+from beeflow_websocket.runtime import WebSocketProblem
 
 
 class NameTaken(WebSocketProblem):

@@ -3,6 +3,11 @@
 # Change the schema, then run `beeflow-websocket generate`.
 """Generated modules: payload models, events, action bases, problems."""
 
-from beeflow_websocket.core.compat import require_runtime_api
+try:
+    from beeflow_websocket.runtime import require_runtime_api
+except ImportError as missing:  # a runtime from before API 3 has no beeflow_websocket.runtime
+    raise ImportError(
+        f"{__name__} was generated for beeflow-websocket runtime API 3: upgrade beeflow-websocket"
+    ) from missing
 
-require_runtime_api(2, package=__name__)
+require_runtime_api(3, package=__name__)

@@ -3,6 +3,6 @@
 # Change the schema, then run `beeflow-websocket generate`.
 """JSON Schema checks of the payload models, from the beeflow-websocket runtime (no jsonschema)."""
 
-from beeflow_websocket.core.constraints import INTEGRAL, NOT_NULL, JsonSchemas, WireEnum, json_default
+from beeflow_websocket.runtime import INTEGRAL, NOT_NULL, JsonSchemas, WireEnum, json_default
 
 __all__ = ["INTEGRAL", "NOT_NULL", "JsonSchemas", "WireEnum", "json_default"]

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
-from beeflow_websocket.core.event_registry import WebSocketEvent
-from beeflow_websocket.core.problems import ActionNotImplemented
+from beeflow_websocket.runtime import ActionContext, ActionNotImplemented, ActionRegistryMeta, WebSocketEvent
 
 from . import events, models
 

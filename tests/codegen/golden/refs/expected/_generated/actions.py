@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
-from beeflow_websocket.core.problems import ActionNotImplemented
+from beeflow_websocket.runtime import ActionContext, ActionNotImplemented, ActionRegistryMeta
 
 from . import events, models
 
