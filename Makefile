@@ -12,7 +12,7 @@ help:
 	@echo "test       every test suite"
 	@echo "test-core  the framework-free core only"
 	@echo "test-ts    the TypeScript client: build, typecheck, unit tests, size budget"
-	@echo "lint       ruff check + ruff format --check"
+	@echo "lint       ruff check + ruff format --check + import-linter contracts (pyproject.toml)"
 	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy + drift of the checked-in generated code"
 	@echo "check-compat  the chat example's protocol against the previous commit: no break for deployed clients"
@@ -70,6 +70,7 @@ test-adapters: ensure-uv
 lint: ensure-uv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 format: ensure-uv
 	$(RUN) ruff check --fix .

@@ -30,7 +30,7 @@ from .core.action_registry import UserId
 from .core.config import ProtocolConfig
 from .core.connection import Connection
 from .core.dispatcher import Dispatcher
-from .core.registry import isolated_registries
+from .core.registries import isolated_registries
 
 __all__ = [
     "AsyncWebSocketTestClient",

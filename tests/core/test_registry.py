@@ -12,7 +12,8 @@ from beeflow_websocket.core.event_registry import EventRegistryMeta, WebSocketEv
 from beeflow_websocket.core.events.health import HealthEvent
 from beeflow_websocket.core.payloads import WebSocketActionPayload
 from beeflow_websocket.core.recipient_registry import Address, RecipientRegistryMeta
-from beeflow_websocket.core.registry import DuplicateRegistrationError, isolated_registries
+from beeflow_websocket.core.registries import isolated_registries
+from beeflow_websocket.core.registry import DuplicateRegistrationError
 
 
 def make_action(name: str, base: type | None = None) -> type:

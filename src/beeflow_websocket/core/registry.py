@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 
-__all__ = ["DuplicateRegistrationError", "Registry", "RegistryView", "isolated_registries"]
+__all__ = ["DuplicateRegistrationError", "Registry", "RegistryView"]
 
 
 class DuplicateRegistrationError(TypeError):
@@ -152,18 +152,3 @@ class RegistryView[T: type](MutableMapping[str, T]):
 
     def __repr__(self) -> str:
         return f"{self._registry.kind.capitalize()}Registry({self.copy()!r})"
-
-
-@contextmanager
-def isolated_registries(*, builtins_only: bool = False) -> Iterator[None]:
-    """Isolate the action, event and recipient registries together (for tests)."""
-    from .action_registry import ActionRegistryMeta
-    from .event_registry import EventRegistryMeta
-    from .recipient_registry import RecipientRegistryMeta
-
-    with (
-        ActionRegistryMeta.registry.isolated(builtins_only=builtins_only),
-        EventRegistryMeta.registry.isolated(builtins_only=builtins_only),
-        RecipientRegistryMeta.registry.isolated(builtins_only=builtins_only),
-    ):
-        yield
