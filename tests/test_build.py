@@ -114,7 +114,7 @@ def test_the_generator_wheel_carries_its_templates_and_the_typescript_runtime(di
     assert metadata["Name"] == ["beeflow-websocket-codegen"]
     with zipfile.ZipFile(_one(dist, "beeflow_websocket_codegen-*.whl")) as archive:
         entry_points = next(item for item in archive.namelist() if item.endswith("entry_points.txt"))
-        assert "beeflow-websocket = beeflow_websocket_codegen.cli:main" in archive.read(entry_points).decode()
+        assert "beeflow-websocket = beeflow_websocket_codegen.launcher:main" in archive.read(entry_points).decode()
 
 
 def test_the_sdists_hold_what_their_wheels_are_built_from_and_nothing_of_the_repository_else(dist: Path) -> None:
@@ -188,3 +188,12 @@ def test_npm_pack_lists_the_runtime_sources_license_and_readme() -> None:
     assert {"package.json", "README.md", "LICENSE"} <= files
     assert {f"src/{name}" for name in _sources(TS_CLIENT / "src", "*.ts")} <= files
     assert not any(path.startswith(("test/", "scripts/", "node_modules/")) for path in files)
+
+
+def test_the_version_in_the_code_is_the_one_in_pyproject() -> None:
+    import beeflow_websocket_codegen
+
+    import beeflow_websocket
+
+    assert beeflow_websocket.__version__ == RUNTIME_VERSION
+    assert beeflow_websocket_codegen.__version__ == CODEGEN_VERSION

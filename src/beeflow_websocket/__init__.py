@@ -5,11 +5,8 @@ The public API lives in submodules, as in 0.3.0: ``beeflow_websocket.core.action
 dispatcher in ``core.dispatcher``. ``beeflow_websocket.testing`` drives actions without a server.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("beeflow-websocket")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
-    __version__ = "0.0.0"
+#: The distribution's version, written here rather than read from its metadata (reading it costs
+#: tens of milliseconds at every import); tests/test_build.py keeps it equal to pyproject.toml's.
+__version__ = "0.4.0.dev0"
 
 __all__ = ["__version__"]

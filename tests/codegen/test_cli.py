@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ def _implement(handler: Path) -> None:
     start = text.index("    async def execute")
     text = text[:start] + IMPLEMENTED.lstrip("\n")
     text = text.replace("from ._generated import models", "from ._generated import events, models")
-    text = text.replace("from beeflow_websocket.core.problems import ActionNotImplemented\n", "")
+    text = text.replace("import ActionContext, ActionNotImplemented\n", "import ActionContext\n")
     handler.write_text(text, encoding="utf-8")
 
 
@@ -31,6 +33,17 @@ def test_version() -> None:
     result = cli("--version")
     assert result.exit_code == 0
     assert result.output.strip() == f"beeflow-websocket-codegen {__version__}"
+
+
+def test_the_console_script_prints_the_version_without_loading_the_cli() -> None:
+    result = run_cli("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"beeflow-websocket-codegen {__version__}")
+    probe = (
+        "import sys; from beeflow_websocket_codegen.launcher import main; main(['--version']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'jsonschema')))"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert shown.stdout.splitlines()[-1] == "[]"
 
 
 def test_no_arguments_prints_help() -> None:

@@ -22,7 +22,7 @@ import typer.core
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
+from . import VERSION_LINE, __version__
 from .config import Settings, load_settings
 from .errors import Diagnostic, SpecError, display_path
 
@@ -125,7 +125,7 @@ def _guard[**P, R](command: Callable[P, R]) -> Callable[P, R]:
 
 def _version(value: bool) -> None:
     if value:
-        _console().print(f"beeflow-websocket-codegen {__version__}", markup=False)
+        _console().print(VERSION_LINE, markup=False)
         raise typer.Exit(0)
 
 
