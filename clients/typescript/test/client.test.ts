@@ -684,7 +684,7 @@ describe("subscriptions", () => {
 
 describe("exports", () => {
   it("states the runtime API level generated clients check", () => {
-    expect(RUNTIME_API).toBe(1);
+    expect(RUNTIME_API).toBe(2);
   });
 });
 
