@@ -1,10 +1,15 @@
 /**
  * The client: one WebSocket, requests correlated by `req_id`, events fanned out to subscribers, and
- * reconnects with exponential backoff and full jitter.
+ * reconnects with exponential backoff and full jitter, resuming the server's session when it offers one.
  *
  * Life of a request: `start` gives it a `req_id` and either sends its frame (state `open`) or queues it.
  * It ends exactly once, through `end`: at its completion frame, at its problem frame, at its timeout,
- * when the socket it was sent on closes, or (servers without completion frames) at its first reply event.
+ * when the socket it was sent on closes (on a resumable session: when the session cannot be resumed),
+ * or (servers without completion frames) at its first reply event.
+ *
+ * Sessions (`beeflow.v2`): the server's first frame names the session; every later frame carries `seq`.
+ * After a drop the client offers `beeflow.resume.<id>.<epoch>.<seq>` with the last `seq` it holds; the
+ * server replays what followed it, or says `resync` with a reason and starts a new session.
  *
  * States and transitions:
  *
@@ -24,6 +29,8 @@ import type {
   EventFrame,
   Gap,
   Protocol,
+  Resync,
+  ResyncReason,
   Untyped,
   WebSocketLike,
 } from "./types.js";
@@ -31,6 +38,8 @@ import { uuid } from "./uuid.js";
 
 /** The subprotocol that asks the server for completion frames. */
 export const COMPLETION = "beeflow.v1";
+/** The subprotocol that asks for completion frames and a resumable session as well. */
+export const SESSION = "beeflow.v2";
 
 // The handler sets are untyped inside; the public `Client` interface types them.
 type Handler = (value: any) => void;
@@ -43,8 +52,8 @@ interface Pending {
   r: readonly string[] | undefined;
   /** Timeout in milliseconds. */
   t: number;
-  /** Sent on the current socket (else queued). */
-  s?: boolean;
+  /** The socket it was sent on (else queued). */
+  s?: WebSocketLike;
   h?: ReturnType<typeof setTimeout>;
   /** An event of the request arrived. */
   e(event: EventFrame): void;
@@ -108,9 +117,13 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
   let state: ConnectionState = "connecting";
   let socket: WebSocketLike | undefined;
   let completion = false;
+  let v2 = false;
+  /** The resumable session, as `beeflow.resume.<id>.<epoch>` (`seq` is the last frame of it received). */
+  let session: string | undefined;
   let seq = 0;
   let retries = 0;
   let opened = false;
+  let dropped: ConnectionLostError | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const setState = (next: ConnectionState) => {
@@ -124,14 +137,14 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
   };
 
   const send = (p: Pending) => {
-    socket!.send(p.f);
-    p.s = true;
+    (p.s = socket!).send(p.f);
     // A server without completion frames says nothing when an action without replies succeeds.
     if (!completion && p.r && !p.r.length) p.d();
   };
 
+  /** Fail the requests sent on sockets other than the current one (all: queued ones too). */
   const fail = (error: Error, all?: boolean) => {
-    for (const p of pending.values()) if (all || p.s) p.d(error);
+    for (const p of pending.values()) if (all || (p.s && p.s != socket)) p.d(error);
   };
 
   const connect = async () => {
@@ -139,21 +152,32 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
     try {
       const secret = typeof token == "function" ? await token() : token;
       if (state == "closed") return;
-      ws = socket = new Socket(url, secret ? [COMPLETION, "access-token", secret] : [COMPLETION]);
+      const offer = [SESSION, COMPLETION];
+      if (session) offer.push(`${session}.${seq}`);
+      if (secret) offer.push("access-token", secret);
+      ws = socket = new Socket(url, offer);
     } catch {
       // The token could not be had, or the constructor refused the URL: count it as a failed attempt.
       return lost(1006, "");
     }
     ws.onopen = () => {
       if (ws != socket) return;
-      completion = ws.protocol == COMPLETION;
+      v2 = ws.protocol == SESSION;
+      completion = v2 || ws.protocol == COMPLETION;
       retries = 0;
       const last = seq;
-      seq = 0;
+      // The session frame that follows says whether the session resumed. Without a session to resume,
+      // what the previous sockets were sent is lost, and so are the answers to what was sent on them.
+      const resuming = v2 && !!session;
+      if (!resuming) {
+        session = undefined;
+        seq = 0;
+        if (dropped) fail(dropped);
+      }
       // Send what waited before anybody hears of the new state, so requests keep their order.
       for (const p of queue.splice(0)) send(p);
       setState("open");
-      if (opened) meta.emit("gap", { reason: "reconnect", lastSeq: last } satisfies Gap);
+      if (opened && !resuming) meta.emit("gap", { reason: "reconnect", lastSeq: last } satisfies Gap);
       opened = true;
     };
     ws.onmessage = (message: { data: unknown }) => {
@@ -175,9 +199,10 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
   const lost = (code: number, reason: string) => {
     if (state == "closed") return;
     socket = undefined;
-    const error = new ConnectionLostError(code, reason);
+    const error = (dropped = new ConnectionLostError(code, reason));
     if (retries < maxRetries) {
-      fail(error);
+      // A resumable session may still deliver their answers: they wait (and time out) meanwhile.
+      if (!session) fail(error);
       setState("reconnecting");
       timer = setTimeout(connect, random() * Math.min(maxRetryDelay, retryDelay * 2 ** retries++));
     } else {
@@ -195,14 +220,21 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
       return; // not ours to judge: the server sends JSON text frames only
     }
     if (typeof frame != "object" || !frame) return;
-    const p = pending.get(frame.req_id);
+    const n = frame.seq;
     // Told apart by their members, `status` first: a problem may carry extension members of any name.
-    if ("status" in frame) {
+    const problem = "status" in frame;
+    if (v2 && n == null && frame.session) return welcome(frame.session);
+    // On v2 every frame after the session frame is numbered; on v1 only events are.
+    if (v2 ? n != null : !problem && "event" in frame) {
+      if (v2 && n <= seq) return; // replayed twice: already handled
+      if (n != seq + 1) meta.emit("gap", { reason: "seq", expected: seq + 1, received: n } satisfies Gap);
+      seq = n;
+    }
+    const p = pending.get(frame.req_id);
+    if (problem) {
       if (p) p.d(new ProblemError(frame));
       else meta.emit("problem", frame);
     } else if ("event" in frame) {
-      if (frame.seq != seq + 1) meta.emit("gap", { reason: "seq", expected: seq + 1, received: frame.seq } satisfies Gap);
-      seq = frame.seq;
       if (p) {
         p.e(frame);
         if (!completion && (!p.r || p.r.includes(frame.event))) p.d();
@@ -213,6 +245,21 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
     } else if ("completed" in frame) {
       p?.d();
     }
+  };
+
+  const welcome = (next: { id: string; epoch: string; resumed?: boolean; resync?: ResyncReason }) => {
+    if (!next.resumed) {
+      const last = seq;
+      seq = 0;
+      if (session) {
+        // The server could not resume: requests sent before will never be answered.
+        fail(dropped!);
+        meta.emit("resync", { reason: next.resync ?? "unknown-session", lastSeq: last } satisfies Resync);
+      }
+    }
+    session = `beeflow.resume.${next.id}.${next.epoch}`;
+    // Only what the contract allows goes into a subprotocol (anything else would fail every handshake).
+    if (!/^beeflow\.resume\.[0-9a-f]{32}\.[0-9a-f]{16}$/.test(session)) session = undefined;
   };
 
   const start = (
@@ -310,6 +357,7 @@ export function createClient<P extends Protocol = Untyped>(url: string, options:
     off: events.off,
     onState: (handler: Handler) => meta.on("state", handler),
     onGap: (handler: Handler) => meta.on("gap", handler),
+    onResync: (handler: Handler) => meta.on("resync", handler),
     onProblem: (handler: Handler) => meta.on("problem", handler),
     close() {
       clearTimeout(timer);

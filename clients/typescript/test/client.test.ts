@@ -51,16 +51,16 @@ async function outcome<T>(promise: Promise<T>): Promise<{ value: T } | { error: 
 }
 
 describe("handshake", () => {
-  it("offers beeflow.v1 and no token when there is none", () => {
+  it("offers beeflow.v2, then beeflow.v1, and no token when there is none", () => {
     const { fake, client } = setup();
     expect(fake.socket.url).toBe(URL);
-    expect(fake.socket.protocols).toEqual(["beeflow.v1"]);
+    expect(fake.socket.protocols).toEqual(["beeflow.v2", "beeflow.v1"]);
     expect(client.state).toBe("connecting");
   });
 
   it("sends the token as the access-token subprotocol pair, never in the URL", () => {
     const { fake } = setup({ token: "s3cret.jwt-token" });
-    expect(fake.socket.protocols).toEqual(["beeflow.v1", "access-token", "s3cret.jwt-token"]);
+    expect(fake.socket.protocols).toEqual(["beeflow.v2", "beeflow.v1", "access-token", "s3cret.jwt-token"]);
     expect(fake.socket.url).toBe(URL);
     expect(fake.socket.url).not.toContain("s3cret");
   });
@@ -71,7 +71,7 @@ describe("handshake", () => {
     await flush();
     fake.socket.accept().drop();
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(fake.sockets.map((socket) => socket.protocols[2])).toEqual(["token-1", "token-2"]);
+    expect(fake.sockets.map((socket) => socket.protocols[3])).toEqual(["token-1", "token-2"]);
     expect(fake.sockets.every((socket) => socket.url == URL)).toBe(true);
   });
 
@@ -684,7 +684,7 @@ describe("subscriptions", () => {
 
 describe("exports", () => {
   it("states the runtime API level generated clients check", () => {
-    expect(RUNTIME_API).toBe(1);
+    expect(RUNTIME_API).toBe(2);
   });
 });
 

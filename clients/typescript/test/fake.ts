@@ -98,8 +98,12 @@ export const frames = {
   event(req_id: string | null, seq: number, event: string, payload: object = {}) {
     return { msg_id: id(), req_id, seq, event, recipient: "websocket", recipient_id: "ws-1", payload };
   },
-  completion(req_id: string, completed: string, events: number) {
-    return { msg_id: id(), req_id, completed, events };
+  completion(req_id: string, completed: string, events: number, extra: object = {}) {
+    return { msg_id: id(), req_id, completed, events, ...extra };
+  },
+  /** The first frame on a `beeflow.v2` connection. */
+  session(session: { id: string; epoch: string; resumed?: boolean; resync?: string }) {
+    return { msg_id: id(), session: { resumed: false, ...session } };
   },
   problem(req_id: string | null, status: number, code: string, extra: object = {}) {
     const msg_id = id();

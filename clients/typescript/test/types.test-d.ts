@@ -13,6 +13,8 @@ import {
   type Gap,
   type ProblemFrame,
   ProblemError,
+  type Resync,
+  type ResyncReason,
   type WebSocketConstructor,
 } from "../src/index.js";
 import { fakeWebSocket } from "./fake.js";
@@ -168,6 +170,15 @@ describe("options and state", () => {
       if (gap.reason == "seq") expectTypeOf(gap.expected).toEqualTypeOf<number>();
     });
     chat.onProblem((problem) => expectTypeOf(problem).toEqualTypeOf<ProblemFrame>());
+    chat.onResync((resync) => {
+      expectTypeOf(resync).toEqualTypeOf<Resync>();
+      expectTypeOf(resync.reason).toEqualTypeOf<"unknown-session" | "epoch-changed" | "history-gap" | "user-changed">();
+      expectTypeOf(resync.lastSeq).toEqualTypeOf<number>();
+      // @ts-expect-error: the reasons are a closed enum
+      if (resync.reason == "expired") return;
+    });
+    expectTypeOf(chat.onResync(() => {})).toEqualTypeOf<() => void>();
+    expectTypeOf<ResyncReason>().toEqualTypeOf<Resync["reason"]>();
     // @ts-expect-error: read-only
     chat.state = "open";
   });
@@ -177,5 +188,6 @@ describe("options and state", () => {
     expectTypeOf(error.errors).toEqualTypeOf<{ pointer: string; detail: string }[]>();
     expectTypeOf(error.status).toEqualTypeOf<number>();
     expectTypeOf(error.detail).toEqualTypeOf<string | null>();
+    expectTypeOf(error.retry_after).toEqualTypeOf<number | null>();
   });
 });

@@ -16,6 +16,8 @@ import {
   ProblemError,
   type ReplyFrame,
   replies,
+  type Resync,
+  type ResyncReason,
 } from "../../../examples/chat/web/src/api/index.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -92,4 +94,20 @@ export function names(): void {
 export function problems(error: unknown): string[] {
   if (error instanceof ProblemError && error.status === 422) return error.errors.map((item) => item.pointer);
   return [];
+}
+
+export function sessions(): void {
+  // The generated client carries the runtime's resync signal, typed by the closed enum of reasons.
+  const off = client.onResync((resync) => {
+    assert<Equal<typeof resync, Resync>>(true);
+    assert<Equal<typeof resync.reason, ResyncReason>>(true);
+    assert<Equal<ResyncReason, "unknown-session" | "epoch-changed" | "history-gap" | "user-changed">>(true);
+    // @ts-expect-error: not a reason the server sends
+    if (resync.reason === "timeout") return;
+  });
+  off();
+}
+
+export function rateLimits(error: unknown): number | null {
+  return error instanceof ProblemError && error.status === 429 ? error.retry_after : null;
 }

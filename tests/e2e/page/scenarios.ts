@@ -12,6 +12,7 @@ import {
   type EventFrame,
   type EventName,
   type Gap,
+  type Resync,
   ProblemError,
 } from "../../../examples/chat/web/src/api/index.js";
 // The runtime, untyped: for the one action outside the schema (e2e.notify, tests/e2e/apps/chat.py).
@@ -136,12 +137,14 @@ export async function tokens(room: string): Promise<Record<string, unknown>> {
 let survivor: Client | undefined;
 const states: string[] = [];
 const gaps: Gap[] = [];
+const resyncs: Resync[] = [];
 let queued: Promise<Record<string, unknown>> | undefined;
 
 export async function beforeRestart(room: string): Promise<Record<string, unknown>> {
   survivor = createClient(url(), { token: "erin", retryDelay: 100, maxRetryDelay: 400, timeout: 60_000 });
   survivor.onState((state) => states.push(state));
   survivor.onGap((gap) => gaps.push(gap));
+  survivor.onResync((resync) => resyncs.push(resync));
   const joined = await survivor.request("chat.join", { room });
   return { state: survivor.state, joined: joined.length };
 }
@@ -160,7 +163,7 @@ export async function afterRestart(room: string): Promise<Record<string, unknown
   const rejoined = await queued;
   await opened(client);
   const [posted] = await client.request("chat.send", { room, text: "back again" });
-  const result = { states: [...states], gaps, rejoined, posted: posted ? summary(posted) : null };
+  const result = { states: [...states], gaps, resyncs, rejoined, posted: posted ? summary(posted) : null };
   client.close();
   return result;
 }

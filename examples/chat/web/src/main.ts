@@ -90,9 +90,13 @@ function connect(name: string): Client {
     badge.dataset.state = state;
     badge.textContent = state === "open" ? `online as ${name}` : state;
   });
-  // After a reconnect the server has forgotten our rooms: join again.
+  // A resumed session keeps our rooms. A reconnect without one (a server without sessions), or a
+  // session the server could not resume, has forgotten them: join again.
   next.onGap((gap) => {
     if (gap.reason === "reconnect" && room) void join(room);
+  });
+  next.onResync(() => {
+    if (room) void join(room);
   });
   next.on("chat.message_posted", onPosted);
   next.on("chat.joined", (event) => {

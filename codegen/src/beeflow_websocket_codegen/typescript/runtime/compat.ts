@@ -9,5 +9,7 @@
  *
  * 1: `createClient<P>(url, options)` with protocol maps (`actions`: `payload`, `replies`; `events`),
  * the `replies` option, `request`, `stream`, `on`.
+ * 2: resumable sessions (`beeflow.v2`): `onResync` and the `Resync`, `ResyncReason` types;
+ * `ProblemError.retry_after`.
  */
-export const RUNTIME_API: number = 1;
+export const RUNTIME_API: number = 2;

@@ -2,10 +2,12 @@
  * What a request can fail with. Whose fault it was:
  *
  * - `ProblemError`: the server answered with an RFC 9457 problem; `status` 4xx means the request was
- *   wrong (fix the call), 5xx means the server failed (the server log has the `instance`).
+ *   wrong (fix the call), 5xx means the server failed (the server log has the `instance`); 429 with
+ *   `retry_after` means a rate limit refused it: send again after that many seconds.
  * - `TimeoutError`: nothing about the request arrived in time; the action may or may not have run.
  * - `ConnectionLostError`: the socket closed while the request was in flight (the action may or may
- *   not have run), or the client was closed or gave up reconnecting before it could be sent.
+ *   not have run) and no session could be resumed, or the client was closed or gave up reconnecting
+ *   before the request ended.
  * - `QueueFullError`: the client is disconnected and already holds `queueSize` requests; nothing was sent.
  */
 
@@ -23,6 +25,8 @@ export class ProblemError extends Error {
   readonly req_id: string | null;
   /** Field-level failures (`[]` when there are none). */
   readonly errors: ErrorItem[];
+  /** Seconds to wait before sending again (a 429 `websocket_rate_limited` problem), else null. */
+  readonly retry_after: number | null;
 
   /** `problem` is the whole frame, extension members included. */
   constructor(readonly problem: ProblemFrame) {
@@ -35,6 +39,7 @@ export class ProblemError extends Error {
     this.instance = problem.instance ?? null;
     this.req_id = problem.req_id ?? null;
     this.errors = problem.errors ?? [];
+    this.retry_after = problem.retry_after ?? null;
   }
 }
 

@@ -70,10 +70,30 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
 /**
  * Events may have been lost. `seq`: the server's counter jumped within one connection (events
- * `expected` to `received - 1` never arrived). `reconnect`: a new connection opened; pushes sent while
- * the client was disconnected are lost (`lastSeq` is the last `seq` of the previous connection).
+ * `expected` to `received - 1` never arrived). `reconnect`: a new connection opened without a session
+ * to resume (a server that does not offer `beeflow.v2`); pushes sent while the client was disconnected
+ * are lost (`lastSeq` is the last `seq` of the previous connection).
  */
 export type Gap = { reason: "seq"; expected: number; received: number } | { reason: "reconnect"; lastSeq: number };
+
+/**
+ * Why the server could not resume the session (`schema/`'s closed enum): it does not know the session
+ * (never seen, or expired), its history store lost its data or restarted (`epoch-changed`), its
+ * history no longer holds every frame after the client's `seq` (`history-gap`), or the handshake's
+ * user is not the session's (`user-changed`).
+ */
+export type ResyncReason = "unknown-session" | "epoch-changed" | "history-gap" | "user-changed";
+
+/**
+ * The session could not be resumed after a reconnect: the server started a new one. What was sent to
+ * the client while it was away is lost, groups joined before are left, and requests sent before the
+ * drop whose answer had not arrived were rejected with `ConnectionLostError`. `lastSeq`: the last
+ * `seq` received in the old session.
+ */
+export interface Resync {
+  reason: ResyncReason;
+  lastSeq: number;
+}
 
 export interface RequestOptions<P extends Protocol = Untyped, A extends ActionName<P> = ActionName<P>> {
   /** Milliseconds to wait for the first frame of the answer and then between its frames; 0 or Infinity: forever. */
@@ -138,12 +158,14 @@ export interface ClientOptions<P extends Protocol = Untyped> {
 export interface Client<P extends Protocol = Untyped> {
   /** `connecting`, `open`, `reconnecting` or `closed`. */
   readonly state: ConnectionState;
-  /** Whether the current connection sends completion frames (the server selected `beeflow.v1`). */
+  /** Whether the current connection sends completion frames (the server selected `beeflow.v2` or `beeflow.v1`). */
   readonly completion: boolean;
   /**
    * Run an action; resolve with the events answering it, once the request has ended (see the docs for
    * servers without completion frames). Rejects with `ProblemError`, `TimeoutError`,
-   * `ConnectionLostError` or `QueueFullError`.
+   * `ConnectionLostError` or `QueueFullError`. On a resumable session a request in flight survives a
+   * drop: its answer may come in the replay; it rejects with `ConnectionLostError` only if the
+   * session cannot be resumed or the client gives up reconnecting.
    */
   request<A extends ActionName<P>>(action: A, ...args: RequestArgs<P, A>): Promise<EventOf<P, ReplyOf<P, A>>[]>;
   /**
@@ -164,6 +186,11 @@ export interface Client<P extends Protocol = Untyped> {
   onState(handler: (state: ConnectionState) => void): () => void;
   /** Call `handler` when events may have been lost; returns the unsubscribe. */
   onGap(handler: (gap: Gap) => void): () => void;
+  /**
+   * Call `handler` when a reconnect could not resume the session (`beeflow.v2` servers): the
+   * application's state is stale, reload it (and join groups again); returns the unsubscribe.
+   */
+  onResync(handler: (resync: Resync) => void): () => void;
   /** Call `handler` with problems that answer no pending request (`req_id` null or unknown). */
   onProblem(handler: (problem: ProblemFrame) => void): () => void;
   /** Close for good: stop reconnecting, reject what is pending with `ConnectionLostError`. */

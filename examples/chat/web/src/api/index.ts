@@ -37,6 +37,8 @@ export type {
   Gap,
   ProblemFrame,
   RequestOptions,
+  Resync,
+  ResyncReason,
   TokenSource,
   WebSocketConstructor,
 } from "./runtime/index.js";

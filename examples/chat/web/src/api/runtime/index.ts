@@ -12,7 +12,7 @@
  * ```
  */
 
-export { COMPLETION, connect, createClient } from "./client.js";
+export { COMPLETION, connect, createClient, SESSION } from "./client.js";
 export { RUNTIME_API } from "./compat.js";
 export { ConnectionLostError, ProblemError, QueueFullError, TimeoutError } from "./errors.js";
 export type {
@@ -33,6 +33,8 @@ export type {
   ReplyOf,
   RequestArgs,
   RequestOptions,
+  Resync,
+  ResyncReason,
   TokenSource,
   Untyped,
   WebSocketConstructor,
