@@ -44,8 +44,8 @@ export type {
 } from "@beeflow/websocket-client";
 
 // The runtime must offer what this client uses (see RUNTIME_API in the runtime's compat.ts).
-if (RUNTIME_API < 1) {
-  throw new Error(`@beeflow/websocket-client runtime API ${RUNTIME_API} < 1: upgrade the runtime`);
+if (RUNTIME_API < 2) {
+  throw new Error(`@beeflow/websocket-client runtime API ${RUNTIME_API} < 2: upgrade the runtime`);
 }
 
 /** The actions this server runs (payload and reply events of each) and the events it sends. */
