@@ -111,15 +111,11 @@ def test_the_copied_runtime_is_the_runtime(tmp_path: Path) -> None:
         assert "--ts-runtime @beeflow/websocket-client" in copied.split("\n\n", 1)[0]
 
 
-def test_the_packaged_runtime_is_the_clients_source() -> None:
-    """The generator ships a copy of clients/typescript/src; keep it identical."""
+def test_the_generator_emits_the_clients_source_and_git_holds_one_copy() -> None:
+    """clients/typescript/src is the runtime's one copy in git; the wheel gets it at build time (test_build)."""
     source = {path.name: path.read_text(encoding="utf-8") for path in sorted((CLIENT / "src").glob("*.ts"))}
-    packaged = {path.name: path.read_text(encoding="utf-8") for path in sorted(PACKAGED_RUNTIME.glob("*.ts"))}
-    assert packaged == source, (
-        "the runtime copy in the generator differs from clients/typescript/src: run "
-        "`rm codegen/src/beeflow_websocket_codegen/typescript/runtime/*.ts && "
-        "cp clients/typescript/src/*.ts codegen/src/beeflow_websocket_codegen/typescript/runtime/`"
-    )
+    assert runtime_sources() == source
+    assert not PACKAGED_RUNTIME.exists()
 
 
 def test_check_covers_the_typescript_files(tmp_path: Path) -> None:

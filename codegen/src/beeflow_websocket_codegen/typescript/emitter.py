@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -65,15 +67,28 @@ def header(spec: str) -> str:
     )
 
 
+#: Where the runtime's sources are in a checkout of the repository (their one copy in git).
+_CHECKOUT_RUNTIME = Path(__file__).resolve().parents[4] / "clients" / "typescript" / "src"
+
+
 @cache
 def runtime_sources() -> dict[str, str]:
-    """The runtime's ``src/*.ts`` files, by name, as shipped inside this package."""
-    folder = resources.files("beeflow_websocket_codegen.typescript").joinpath("runtime")
-    return {
+    """The runtime's ``src/*.ts`` files, by name.
+
+    An installed generator carries them in its package (``hatch_build.py`` puts them there); an
+    editable install from the repository reads ``clients/typescript/src``.
+    """
+    folder: Traversable = resources.files("beeflow_websocket_codegen.typescript").joinpath(RUNTIME_DIR)
+    if not folder.is_dir():
+        folder = _CHECKOUT_RUNTIME
+    sources = {
         item.name: item.read_text(encoding="utf-8")
         for item in sorted(folder.iterdir(), key=lambda item: item.name)
         if item.name.endswith(".ts")
     }
+    if not sources:
+        raise RuntimeError(f"the TypeScript runtime is missing from {folder}: reinstall beeflow-websocket-codegen")
+    return sources
 
 
 def _runtime_copy(name: str, source: str) -> str:
