@@ -19,7 +19,6 @@ from beeflow_websocket.core.outgoing import (
 )
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 
-
 LIMITS = OutgoingLimits(max_frames=8, max_bytes=1 << 20, grace=0.2)
 
 
