@@ -10,10 +10,10 @@ client runs in a process of its own, beside the server's:
   (their idle p99), then all through the broadcast (their p99 under load). Each must receive every
   broadcast, with ``seq`` gap-free.
 - **slow**: one connection in the group on a bare socket with a 4 KiB receive buffer, which stops
-  reading after it has joined (at the lowest CPU priority, as if on another machine). Once the
-  server's log says it closed a slow websocket, it reads again: every byte must parse as whole
-  frames (``tests/hardening/rawclient.py``), every frame as JSON, ``seq`` must rise by one from
-  each event to the next, and the stream must end with a close frame of code 1013.
+  reading after it has joined. Once the server's log says it closed a slow websocket, it reads
+  again: every byte must parse as whole frames (``tests/hardening/rawclient.py``), every frame as
+  JSON, ``seq`` must rise by one from each event to the next, and the stream must end with a
+  close frame of code 1013.
 - **speaker**: one connection outside the group that sends ``--events`` ``room.say`` actions of
   ``--size`` characters to the group, ``--rate`` a second (at most ``--window`` unanswered).
 
@@ -248,9 +248,6 @@ def speaker_process(url: str, args: argparse.Namespace, load: Event, loaded: Eve
 
 
 def slow_process(port: int, args: argparse.Namespace, ready: Event, wake: Event, results: Any) -> None:
-    # A slow consumer is somebody else's machine: when it catches up, its parsing in pure Python
-    # must not take CPU from the server and the healthy members on this one.
-    os.nice(19)
     outcome: dict[str, Any] = {"frames": 0, "events": 0, "seq_ok": True, "close_code": None, "error": None}
     try:
         client = RawClient(port, token="token-slow", receive_buffer=4096, timeout=args.timeout)
