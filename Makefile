@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak bench-slow build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -24,6 +24,7 @@ help:
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
 	@echo "fuzz       100,000 fuzzed frames per adapter on its real server, failures counted"
 	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
+	@echo "bench-slow  one member that stops reading while 20,000 1 KB events go to its group, on each adapter's server"
 	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
 	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO and Channels"
 
@@ -127,6 +128,9 @@ fuzz: ensure-uv
 
 soak: ensure-uv
 	$(RUN) python benchmarks/soak.py
+
+bench-slow: ensure-uv
+	$(RUN) python benchmarks/slow_consumer.py
 
 # What the release workflow publishes: the wheel and sdist of both Python distributions (the runtime
 # beeflow-websocket and the generator beeflow-websocket-codegen) in dist/, then tests/test_build.py on

@@ -125,3 +125,10 @@ def test_the_check_ignores_other_layers() -> None:
     from django.core.checks import run_checks
 
     assert "beeflow_websocket.W001" not in [message.id for message in run_checks()]
+
+
+def test_the_outgoing_setting_sets_the_slow_consumer_policy() -> None:
+    with override_settings(BEEFLOW_WEBSOCKET_OUTGOING={"max_frames": 64, "grace": 1.5, "close_code": 1008}):
+        outgoing = get_dispatcher().config.outgoing
+        assert (outgoing.max_frames, outgoing.grace, outgoing.close_code) == (64, 1.5, 1008)
+    assert get_dispatcher().config.outgoing.close_code == 1013

@@ -73,3 +73,36 @@ def test_a_member_that_stops_reading_holds_up_nobody_and_is_closed(server: Serve
     finally:
         for client in (slow, healthy, speaker):
             client.close()
+
+
+@pytest.fixture(scope="module", params=sorted(KINDS))
+def strict_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose application closes slow connections with 1008, after a 5 s grace (Flask pings
+    at its default interval: a pong missed while the member reads nothing would end it first)."""
+    name: str = request.param
+    env = {"BEEFLOW_TEST_OUTGOING": "32:262144:5:1008", "BEEFLOW_TEST_PING": "25"}
+    with hardening_server(name, tmp_path_factory.mktemp(name), **env) as running:
+        yield running
+
+
+def test_a_slow_member_gets_the_close_code_the_application_chose(strict_server: Server) -> None:
+    slow = RawClient(strict_server.port, token="token-slow", receive_buffer=4096)
+    speaker = RawClient(strict_server.port, token="token-speaker")
+    try:
+        assert slow.request("room.join", {"room": "lobby"})[-1]["completed"] == "room.join"
+        # Flask's writer thread holds up to 256 frames of its own before the core's queue fills;
+        # smaller frames fill it before its write timeout (the grace) would drop the socket.
+        for number in range(2000):
+            frames = speaker.request("room.say", {"room": "lobby", "text": f"{number:>8}" + "x" * 8000})
+            assert frames[-1]["completed"] == "room.say"
+            if "closing a slow websocket (1008)" in strict_server.logs():
+                break
+        else:
+            pytest.fail("2,000 broadcasts to a member that reads nothing, and it was never found slow")
+        # It reads again within the grace: every queued frame, whole and in order, then the close.
+        events = [frame for frame in slow.drain_to_end() if "event" in frame]
+        assert [frame["seq"] for frame in events] == list(range(1, len(events) + 1))
+        assert slow.close_code == 1008
+    finally:
+        for client in (slow, speaker):
+            client.close()

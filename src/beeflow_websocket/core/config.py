@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .limits import RateLimit, rate_limit
-from .outgoing import OutgoingLimits
+from .outgoing import OutgoingLimits, outgoing_limits
 
 __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig"]
 
@@ -26,7 +26,8 @@ class ProtocolConfig:
     arrival order.
     ``allowed_origins``: browser origins that may connect (``None``: any); adapters refuse the
     others with 403 before the handshake completes.
-    ``outgoing``: how far a connection may fall behind before it is closed with 1013 (:mod:`.outgoing`).
+    ``outgoing``: how far a connection may fall behind, and the close it then gets (1013 by default,
+    or 1008): an :class:`~.outgoing.OutgoingLimits` or a mapping of its fields (:mod:`.outgoing`).
     ``rate_limit``: a token bucket per connection that every frame draws from (``None``: no limit);
     ``action_rate_limits``: action name -> a bucket per connection for that action. A frame over a
     limit gets a 429 problem with ``retry_after`` (seconds); the connection stays open. Both accept
@@ -52,6 +53,7 @@ class ProtocolConfig:
         limits: Any = self.action_rate_limits
         if not isinstance(limits, Mapping):
             raise ValueError(f"action_rate_limits must map action names to rate limits, not {limits!r}")
+        object.__setattr__(self, "outgoing", outgoing_limits(self.outgoing))
         object.__setattr__(self, "rate_limit", rate_limit(self.rate_limit))
         parsed = {
             str(name): rate_limit(value, setting=f"action_rate_limits[{name!r}]") for name, value in limits.items()

@@ -152,6 +152,7 @@ def build_dispatcher(
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
     idle_timeout: float | None = None,
+    outgoing: Any = None,
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
@@ -169,5 +170,6 @@ def build_dispatcher(
         action_rate_limits=dict(action_rate_limits or {}),
         max_connections=max_connections,
         idle_timeout=idle_timeout,
+        outgoing=outgoing,
     )
     return Dispatcher(config, hub=hub)

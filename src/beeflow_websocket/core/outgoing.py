@@ -13,9 +13,11 @@ only one call of the adapter's ``send`` runs at a time. There are two ways in:
 
 The queue is bounded by frames and by bytes (:class:`OutgoingLimits`). When a delivery does not
 fit, or an answer has waited ``grace`` seconds for room, the connection is slow: it takes no more
-frames, gets ``grace`` seconds to take what is already queued, then is closed with 1013 (try again
-later). The close goes through the adapter's ``close``, which ends the connection even when the
-peer never reads again. The policy is fixed for now; the queue is where a configurable one plugs in.
+frames, gets ``grace`` seconds to take what is already queued, then is closed with
+``OutgoingLimits.close_code``: 1013 (try again later, the default) or 1008 (policy violation). The
+close goes through the adapter's ``close``, which ends the connection even when the peer never
+reads again. Either way the connection loses the events it did not take; 1013 is the close a
+reconnecting client treats as "come back", which is where a resumed session repairs the gap.
 
 When nothing is queued and no ``send`` is running, a frame goes straight to ``send`` in the
 caller's task: the common case costs no task switch.
@@ -27,35 +29,75 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["CLOSE_TRY_AGAIN_LATER", "Outgoing", "OutgoingLimits", "TransportGone"]
+__all__ = [
+    "CLOSE_POLICY_VIOLATION",
+    "CLOSE_TRY_AGAIN_LATER",
+    "SLOW_CLOSE_REASONS",
+    "Outgoing",
+    "OutgoingLimits",
+    "TransportGone",
+    "outgoing_limits",
+]
 
 logger = logging.getLogger("beeflow_websocket")
 
 #: Close code for a connection that fell too far behind (RFC 6455 7.4.1: try again later).
 CLOSE_TRY_AGAIN_LATER = 1013
+#: The other close code an application may choose for a slow connection (RFC 6455 7.4.1: policy violation).
+CLOSE_POLICY_VIOLATION = 1008
+#: The close codes a slow connection may get, with the reason sent beside each.
+SLOW_CLOSE_REASONS = {CLOSE_TRY_AGAIN_LATER: "try again later", CLOSE_POLICY_VIOLATION: "too slow"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutgoingLimits:
-    """How far one connection may fall behind before it is closed with 1013.
+    """How far one connection may fall behind, and how it is closed when it does.
 
     ``max_frames`` and ``max_bytes`` (counted in characters of the text frames) bound the frames
     waiting for the socket; ``grace`` is how many seconds a slow connection gets to take what is queued (and an
-    answer to wait for room) before the close.
+    answer to wait for room) before the close. ``close_code`` is that close's code: 1013 "try again
+    later" (the default; clients reconnect, and a resumable session repairs the gap) or 1008 "too
+    slow" (a policy violation: clients should not reconnect at once).
     """
 
     max_frames: int = 1024
     max_bytes: int = 8 * 1024 * 1024
     grace: float = 5.0
+    close_code: int = CLOSE_TRY_AGAIN_LATER
 
     def __post_init__(self) -> None:
         if self.max_frames < 1 or self.max_bytes < 1:
             raise ValueError("max_frames and max_bytes must be at least 1")
         if self.grace < 0:
             raise ValueError("grace must not be negative")
+        if type(self.close_code) is not int or self.close_code not in SLOW_CLOSE_REASONS:
+            raise ValueError(
+                f"close_code must be {CLOSE_TRY_AGAIN_LATER} or {CLOSE_POLICY_VIOLATION}, not {self.close_code!r}"
+            )
+
+    @property
+    def close_reason(self) -> str:
+        """The reason sent with ``close_code``."""
+        return SLOW_CLOSE_REASONS[self.close_code]
+
+
+def outgoing_limits(value: Any) -> OutgoingLimits:
+    """Read outgoing limits from configuration: ``None`` (the defaults), an :class:`OutgoingLimits`
+    or a mapping of its fields (``{"max_frames": 256, "close_code": 1008}``)."""
+    if value is None:
+        return OutgoingLimits()
+    if isinstance(value, OutgoingLimits):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return OutgoingLimits(**value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"outgoing: {error}") from None
+    raise ValueError(f"outgoing must be an OutgoingLimits, a mapping of its fields or None, not {value!r}")
 
 
 class TransportGone(Exception):  # noqa: N818 - a state, not a program error
@@ -108,7 +150,7 @@ class Outgoing:
 
     @property
     def slow(self) -> bool:
-        """The connection fell behind and is being closed with 1013."""
+        """The connection fell behind and is being closed with ``close_code``."""
         return self._closing is not None
 
     async def write(self, frame: str) -> None:
@@ -135,7 +177,7 @@ class Outgoing:
             await self._wait_for_room()
 
     def offer(self, frame: str) -> None:
-        """Queue a delivery without waiting; a connection that cannot take it is closed with 1013."""
+        """Queue a delivery without waiting; a connection that cannot take it is closed as slow."""
         if self._gone:
             return
         if not self._busy:
@@ -225,7 +267,9 @@ class Outgoing:
     def _slow(self, why: str) -> None:
         if self._closing is not None:
             return
-        logger.warning("closing a slow websocket (1013): %s; %d frames queued", why, len(self._queue))
+        logger.warning(
+            "closing a slow websocket (%d): %s; %d frames queued", self._limits.close_code, why, len(self._queue)
+        )
         self._gone = True
         self._on_gone()
         self._wake(self._room)
@@ -240,7 +284,7 @@ class Outgoing:
         self._queue.clear()
         self._bytes = 0
         try:
-            await self._close(CLOSE_TRY_AGAIN_LATER, "try again later")
+            await self._close(self._limits.close_code, self._limits.close_reason)
         except Exception:
             logger.debug("closing a slow websocket failed", exc_info=True)
 

@@ -15,6 +15,9 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_MAX_CONNECTIONS``       ``None``     open connections per process; the next one is
                                                          accepted and closed with 1013 "try again later"
 ``BEEFLOW_WEBSOCKET_IDLE_TIMEOUT``          ``None``     seconds without a frame before a close with 1001
+``BEEFLOW_WEBSOCKET_OUTGOING``              defaults     ``OutgoingLimits`` or a mapping of its fields: the
+                                                         queue per connection, the grace and the close
+                                                         code (1013 or 1008) of a slow connection
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -33,6 +36,7 @@ from django.core.signals import setting_changed
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.hub import Hub, LocalHub
+from beeflow_websocket.core.outgoing import outgoing_limits
 
 from .hub import ChannelLayerHub
 
@@ -56,6 +60,7 @@ def protocol_config() -> ProtocolConfig:
         action_rate_limits=getattr(settings, f"{PREFIX}ACTION_RATE_LIMITS", None) or {},
         max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
         idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
+        outgoing=outgoing_limits(getattr(settings, f"{PREFIX}OUTGOING", None)),
     )
 
 

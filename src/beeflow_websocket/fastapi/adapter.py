@@ -23,6 +23,7 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Hub
+from beeflow_websocket.core.outgoing import OutgoingLimits
 
 __all__ = ["configure_beeflow_websocket", "get_dispatcher", "handle_beeflow_websocket"]
 
@@ -51,14 +52,15 @@ def configure_beeflow_websocket(
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
     idle_timeout: float | None = None,
+    outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
     With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
     package and its parents are imported, then the packages ``autodiscover_packages`` with every
     module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
-    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections`` and ``idle_timeout`` are
-    :class:`~beeflow_websocket.core.config.ProtocolConfig`'s.
+    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout`` and
+    ``outgoing`` (the slow-consumer limits and close code) are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -74,6 +76,7 @@ def configure_beeflow_websocket(
         action_rate_limits=action_rate_limits,
         max_connections=max_connections,
         idle_timeout=idle_timeout,
+        outgoing=outgoing,
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),

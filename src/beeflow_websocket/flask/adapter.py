@@ -38,6 +38,7 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import TokenResolver, negotiate
 from beeflow_websocket.core.hub import Hub
+from beeflow_websocket.core.outgoing import OutgoingLimits
 
 from .handshake import EXTENSION, State, Subprotocols, check_handshake
 from .loop import Handoff, track
@@ -97,6 +98,7 @@ def configure_beeflow_websocket(
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,
     idle_timeout: float | None = None,
+    outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -106,7 +108,8 @@ def configure_beeflow_websocket(
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
     off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits``,
-    ``max_connections`` and ``idle_timeout`` are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
+    ``max_connections``, ``idle_timeout`` and ``outgoing`` (the slow-consumer limits and close code) are
+    :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
     ``ping_interval``, keeping any other keys.
     """
@@ -124,6 +127,7 @@ def configure_beeflow_websocket(
         action_rate_limits=action_rate_limits,
         max_connections=max_connections,
         idle_timeout=idle_timeout,
+        outgoing=outgoing,
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
