@@ -18,54 +18,54 @@ def fill(history: MemoryHistory, count: int, *, session: str = "s") -> None:
         history.record(session, seq, f"frame-{seq}")
 
 
-def test_replays_every_frame_after_the_seq_in_order() -> None:
+async def test_replays_every_frame_after_the_seq_in_order() -> None:
     history = MemoryHistory()
     fill(history, 5)
-    assert history.replay("s", 2) == ["frame-3", "frame-4", "frame-5"]
-    assert history.replay("s", 5) == []
-    assert history.replay("s", 0) == [f"frame-{seq}" for seq in range(1, 6)]
+    assert await history.replay("s", 2) == ["frame-3", "frame-4", "frame-5"]
+    assert await history.replay("s", 5) == []
+    assert await history.replay("s", 0) == [f"frame-{seq}" for seq in range(1, 6)]
 
 
-def test_unknown_session_or_a_seq_never_sent_cannot_be_replayed() -> None:
+async def test_unknown_session_or_a_seq_never_sent_cannot_be_replayed() -> None:
     history = MemoryHistory()
     fill(history, 3)
-    assert history.replay("other", 0) is None
-    assert history.replay("s", 4) is None
-    assert history.replay("s", -1) is None
+    assert await history.replay("other", 0) is None
+    assert await history.replay("s", 4) is None
+    assert await history.replay("s", -1) is None
 
 
-def test_a_gap_past_the_count_limit_is_refused_not_replayed_in_part() -> None:
+async def test_a_gap_past_the_count_limit_is_refused_not_replayed_in_part() -> None:
     history = MemoryHistory(max_events=3)
     fill(history, 5)
-    assert history.replay("s", 1) is None  # frame 2 was evicted
-    assert history.replay("s", 2) == ["frame-3", "frame-4", "frame-5"]
+    assert await history.replay("s", 1) is None  # frame 2 was evicted
+    assert await history.replay("s", 2) == ["frame-3", "frame-4", "frame-5"]
 
 
-def test_the_byte_limit_evicts_the_oldest_frames() -> None:
+async def test_the_byte_limit_evicts_the_oldest_frames() -> None:
     history = MemoryHistory(max_bytes=len("frame-1") * 2)
     fill(history, 4)
-    assert history.replay("s", 1) is None
-    assert history.replay("s", 2) == ["frame-3", "frame-4"]
+    assert await history.replay("s", 1) is None
+    assert await history.replay("s", 2) == ["frame-3", "frame-4"]
 
 
-def test_frames_older_than_max_age_are_gone_when_the_client_comes_back() -> None:
+async def test_frames_older_than_max_age_are_gone_when_the_client_comes_back() -> None:
     clock = Clock()
     history = MemoryHistory(max_age=10, clock=clock)
     fill(history, 2)
     clock.now = 11
-    assert history.replay("s", 0) is None
-    assert history.replay("s", 2) == []
+    assert await history.replay("s", 0) is None
+    assert await history.replay("s", 2) == []
 
 
-def test_a_session_recorded_from_a_later_seq_cannot_replay_before_it() -> None:
+async def test_a_session_recorded_from_a_later_seq_cannot_replay_before_it() -> None:
     history = MemoryHistory()
     history.record("s", 7, "frame-7")
-    assert history.replay("s", 5) is None
-    assert history.replay("s", 6) == ["frame-7"]
+    assert await history.replay("s", 5) is None
+    assert await history.replay("s", 6) == ["frame-7"]
 
 
-def test_forget_drops_the_session() -> None:
+async def test_forget_drops_the_session() -> None:
     history = MemoryHistory()
     fill(history, 2)
-    history.forget("s")
-    assert history.replay("s", 0) is None
+    await history.forget("s")
+    assert await history.replay("s", 0) is None

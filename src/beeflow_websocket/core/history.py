@@ -9,6 +9,7 @@ as if it were whole, so the caller tells the client to resync instead.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,11 +20,21 @@ __all__ = ["History", "MemoryHistory"]
 
 
 class History(Protocol):
-    """Where the frames of resumable sessions are kept."""
+    """Where the frames of resumable sessions are kept.
+
+    ``epoch`` names the store's current life: it changes when the store loses what it held (a
+    process restart for :class:`MemoryHistory`), so a client naming another epoch is told to
+    resync. ``record`` is called for every numbered frame, in ``seq`` order, and must not wait (a
+    store over the network queues its writes); ``replay`` answers every frame after ``after_seq``
+    in order, or ``None`` when it cannot answer all of them.
+    """
+
+    @property
+    def epoch(self) -> str: ...
 
     def record(self, session: str, seq: int, frame: str) -> None: ...
-    def replay(self, session: str, after_seq: int) -> list[str] | None: ...
-    def forget(self, session: str) -> None: ...
+    async def replay(self, session: str, after_seq: int) -> list[str] | None: ...
+    async def forget(self, session: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -53,6 +64,16 @@ class MemoryHistory:
         self.max_age = max_age
         self._clock = clock
         self._sessions: dict[str, _Entries] = {}
+        self._epoch = os.urandom(8).hex()
+
+    @property
+    def epoch(self) -> str:
+        """16 hex characters, new for every instance (its frames die with it)."""
+        return self._epoch
+
+    def __len__(self) -> int:
+        """Sessions with frames kept."""
+        return len(self._sessions)
 
     def record(self, session: str, seq: int, frame: str) -> None:
         entries = self._sessions.get(session)
@@ -64,7 +85,7 @@ class MemoryHistory:
         entries.last_seq = seq
         self._evict(entries)
 
-    def replay(self, session: str, after_seq: int) -> list[str] | None:
+    async def replay(self, session: str, after_seq: int) -> list[str] | None:
         entries = self._sessions.get(session)
         if entries is None or after_seq < 0 or after_seq > entries.last_seq:
             return None
@@ -73,7 +94,7 @@ class MemoryHistory:
             return None
         return [frame for seq, frame, _, _ in entries.frames if seq > after_seq]
 
-    def forget(self, session: str) -> None:
+    async def forget(self, session: str) -> None:
         self._sessions.pop(session, None)
 
     def _evict(self, entries: _Entries) -> None:
