@@ -237,7 +237,7 @@ async def test_a_gap_older_than_max_age_is_a_resync(kit: Kit) -> None:
 async def test_an_action_that_finishes_while_away_gives_its_completion_on_resume(kit: Kit, gate: Gate) -> None:
     dispatcher = Dispatcher()
     async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
-        req_id = await client.send("wait", {"text": "after"})
+        sending = asyncio.create_task(client.send("wait", {"text": "after"}))  # returns when the action ends
         await asyncio.wait_for(gate.started.wait(), 5)
         await client.drop()
         gate.opened.set()
@@ -245,6 +245,7 @@ async def test_an_action_that_finishes_while_away_gives_its_completion_on_resume
             if not dispatcher.sessions.get(client.session["id"]).tasks:  # type: ignore[union-attr]
                 break
             await asyncio.sleep(0.01)
+        req_id = await asyncio.wait_for(sending, 5)
         async with client.resume() as again:
             replayed = again.replayed
             assert texts(replayed) == ["after"]
@@ -257,7 +258,7 @@ async def test_an_action_that_finishes_while_away_gives_its_completion_on_resume
 async def test_an_action_still_running_when_the_window_ends_is_cancelled(kit: Kit, gate: Gate) -> None:
     dispatcher = Dispatcher(ProtocolConfig(resume=ResumeConfig(window=0.05)))
     async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
-        await client.send("wait", {"text": "never"})
+        sending = asyncio.create_task(client.send("wait", {"text": "never"}))
         await asyncio.wait_for(gate.started.wait(), 5)
         await client.drop()
         for _ in range(100):
@@ -266,6 +267,7 @@ async def test_an_action_still_running_when_the_window_ends_is_cancelled(kit: Ki
             await asyncio.sleep(0.01)
         assert gate.cancelled
         assert len(dispatcher.sessions) == 0
+        await asyncio.wait_for(sending, 5)
         async with client.resume() as again:
             assert again.session["resync"] == "unknown-session"
 
