@@ -15,6 +15,9 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_MAX_CONNECTIONS``       ``None``     open connections per process; the next one is
                                                          accepted and closed with 1013 "try again later"
 ``BEEFLOW_WEBSOCKET_IDLE_TIMEOUT``          ``None``     seconds without a frame before a close with 1001
+``BEEFLOW_WEBSOCKET_RESUME``                ``None``     sessions of ``beeflow.v2`` clients: a mapping of
+                                                         ``ResumeConfig`` fields (``window``, ``max_frames``,
+                                                         ``max_bytes``, ``max_age``), or ``False``
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -56,6 +59,7 @@ def protocol_config() -> ProtocolConfig:
         action_rate_limits=getattr(settings, f"{PREFIX}ACTION_RATE_LIMITS", None) or {},
         max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
         idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
+        resume=getattr(settings, f"{PREFIX}RESUME", None),
     )
 
 

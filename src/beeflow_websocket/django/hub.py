@@ -88,6 +88,20 @@ class ChannelLayerHub:
         """
         self._channels[websocket_id] = channel_name
 
+    def unbind(self, websocket_id: str) -> None:
+        """Forget a :meth:`bind` whose connection resumed a session under another websocket id."""
+        if websocket_id not in self._joined:
+            self._channels.pop(websocket_id, None)
+
+    def park(self, member: Member) -> None:
+        """``member`` (a session) outlives the consumer whose channel it was bound to: read that
+        channel for it from now on, so deliveries keep reaching it until it is detached."""
+        websocket_id = member.websocket_id
+        channel = self._channels.get(websocket_id)
+        if channel is None or websocket_id in self._readers:
+            return
+        self._readers[websocket_id] = asyncio.create_task(_read(self.layer, channel, member))
+
     async def attach(self, member: Member) -> None:
         layer = self.layer
         websocket_id = member.websocket_id
