@@ -216,7 +216,7 @@ class AsyncWebSocketTestClient:
         self.dropped = True
         await self.connection.shutdown()
 
-    def resume(self, *, user_id: UserId | None | Any = ..., after: int | None = None) -> AsyncWebSocketTestClient:
+    def resume(self, *, user_id: UserId | Any | None = ..., after: int | None = None) -> AsyncWebSocketTestClient:
         """A new client (enter it with ``async with``) that resumes this one's session after
         ``after`` (default :attr:`last_seq`), as the same user unless ``user_id`` says otherwise."""
         session = self.session
@@ -345,7 +345,7 @@ class WebSocketTestClient:
         """Lose the socket without closing the session, as a network failure would."""
         self._run(self._client.drop())
 
-    def resume(self, *, user_id: UserId | None | Any = ..., after: int | None = None) -> WebSocketTestClient:
+    def resume(self, *, user_id: UserId | Any | None = ..., after: int | None = None) -> WebSocketTestClient:
         """A new client (enter it with ``with``) that resumes this one's session."""
         return self._wrapping(self._client.resume(user_id=user_id, after=after))
 

@@ -58,7 +58,7 @@ def produce(server: Server, room: str, errors: list[BaseException]) -> None:
                 time.sleep(0.002)
             completed = frames_until(producer, lambda frames: sum("completed" in f for f in frames) == EVENTS)
             assert all("type" not in frame for frame in completed), completed
-    except BaseException as error:  # noqa: BLE001 - reported by the test's thread
+    except BaseException as error:
         errors.append(error)
 
 

@@ -64,14 +64,15 @@ def gate(kit: Kit) -> Iterator[Gate]:
                 raise
             yield echoed(recipient="websocket", recipient_id=context.websocket_id, payload={"text": payload.text})
 
-    yield gate
+    return gate
 
 
 def test_negotiation_selects_v2_and_reads_the_resume_token() -> None:
     token = "beeflow.resume." + "a" * 32 + "." + "b" * 16 + ".42"
     handshake = negotiate(["beeflow.v2", "beeflow.v1", "access-token", "secret", token])
     assert handshake.subprotocol == "beeflow.v2"
-    assert handshake.sessions and handshake.completion
+    assert handshake.sessions
+    assert handshake.completion
     assert handshake.token == "secret"
     assert handshake.resume == ResumeRequest("a" * 32, "b" * 16, 42)
     assert negotiate(["beeflow.v1", token]).resume is None  # only on v2
@@ -86,13 +87,17 @@ async def test_a_v2_connection_gets_a_session_frame_then_seq_on_every_frame(kit:
         assert set(first) == {"msg_id", "session"}
         session = client.session
         assert session is not None
-        assert len(session["id"]) == 32 and len(session["epoch"]) == 16
-        assert session["resumed"] is False and "resync" not in session
+        assert len(session["id"]) == 32
+        assert len(session["epoch"]) == 16
+        assert session["resumed"] is False
+        assert "resync" not in session
         reply = await client.request("echo", {"text": "a", "count": 2})
         problem = await client.request("forbid")
         assert [frame["seq"] for frame in reply.frames] == [1, 2, 3]
-        assert reply.completion is not None and reply.completion["seq"] == 3
-        assert problem.problem is not None and problem.problem["seq"] == 4
+        assert reply.completion is not None
+        assert reply.completion["seq"] == 3
+        assert problem.problem is not None
+        assert problem.problem["seq"] == 4
 
 
 async def test_v1_and_030_clients_see_nothing_new(kit: Kit) -> None:
@@ -100,7 +105,9 @@ async def test_v1_and_030_clients_see_nothing_new(kit: Kit) -> None:
         assert v1.handshake.subprotocol == "beeflow.v1"
         reply = await v1.request("echo", {"text": "a"})
         problem = await v1.request("forbid")
-        assert "seq" not in (reply.completion or {}) and problem.problem is not None and "seq" not in problem.problem
+        assert "seq" not in (reply.completion or {})
+        assert problem.problem is not None
+        assert "seq" not in problem.problem
         await old.request("echo", {"text": "a"})
         assert all("session" not in frame for frame in [*v1.received, *old.received])
         assert [sorted(frame) for frame in old.received] == [
@@ -118,7 +125,8 @@ async def test_resume_replays_byte_identical_frames_in_order_then_live(kit: Kit)
             await said(dispatcher, kit, f"missed {number}")
         async with client.resume() as again:
             assert again.session is not None
-            assert again.session["resumed"] is True and again.session["id"] == client.session["id"]
+            assert again.session["resumed"] is True
+            assert again.session["id"] == client.session["id"]
             assert texts(again.replayed) == [f"missed {number}" for number in range(5)]
             everything = client.raw[1:] + again.raw[1:]
             history = dispatcher.sessions.history
@@ -185,7 +193,8 @@ async def test_an_unknown_session_or_another_epoch_gets_a_new_session(kit: Kit) 
     unknown = ResumeRequest("0" * 32, epoch, 3)
     async with AsyncWebSocketTestClient(dispatcher, resume=unknown) as client:
         assert client.session is not None
-        assert client.session["resync"] == "unknown-session" and client.session["resumed"] is False
+        assert client.session["resync"] == "unknown-session"
+        assert client.session["resumed"] is False
     other_epoch = "f" * 16 if epoch != "f" * 16 else "e" * 16
     async with AsyncWebSocketTestClient(dispatcher, sessions=True) as first:
         await first.drop()
@@ -208,7 +217,9 @@ async def test_a_seq_the_session_never_sent_is_a_history_gap(kit: Kit) -> None:
     [ResumeConfig(max_frames=3), ResumeConfig(max_bytes=600)],
     ids=["count", "bytes"],
 )
-async def test_a_gap_beyond_the_history_limits_is_a_resync_never_a_partial_replay(kit: Kit, limits: ResumeConfig) -> None:
+async def test_a_gap_beyond_the_history_limits_is_a_resync_never_a_partial_replay(
+    kit: Kit, limits: ResumeConfig
+) -> None:
     dispatcher = Dispatcher(ProtocolConfig(resume=limits))
     async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
         await client.request("room.join", {"room": "room"})
@@ -249,7 +260,8 @@ async def test_an_action_that_finishes_while_away_gives_its_completion_on_resume
         async with client.resume() as again:
             replayed = again.replayed
             assert texts(replayed) == ["after"]
-            assert replayed[-1]["completed"] == "wait" and replayed[-1]["req_id"] == req_id
+            assert replayed[-1]["completed"] == "wait"
+            assert replayed[-1]["req_id"] == req_id
             assert replayed[-1]["events"] == 2
             assert seqs(client.received) + seqs(replayed) == [1, 2, 3]
     assert not gate.cancelled
@@ -279,7 +291,8 @@ async def test_resume_takes_over_a_session_whose_old_socket_the_server_still_hol
         async with client.resume() as again:
             assert again.session["resumed"] is True
             await asyncio.sleep(0)
-            assert client.close_code == 1000 and client.connection.closed
+            assert client.close_code == 1000
+            assert client.connection.closed
             await said(dispatcher, kit, "only once")
             assert texts(again.received) == ["only once"]
             assert texts(client.received) == []

@@ -32,7 +32,11 @@ class ResumeConfig:
     max_age: float | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.window, bool) or not isinstance(self.window, int | float) or not 0 <= self.window < float("inf"):
+        if (
+            isinstance(self.window, bool)
+            or not isinstance(self.window, int | float)
+            or not 0 <= self.window < float("inf")
+        ):
             raise ValueError(f"resume window must be a finite number of seconds >= 0, not {self.window!r}")
         if self.max_frames < 1 or self.max_bytes < 1:
             raise ValueError("resume max_frames and max_bytes must be at least 1")

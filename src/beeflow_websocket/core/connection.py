@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .action_registry import ActionContext, UserId
-from .handshake import ResumeRequest
 from .frames import (
     EmitStyleEvent,
     FrameRejected,
@@ -37,6 +36,7 @@ from .frames import (
     event_frame,
     problem_frame,
 )
+from .handshake import ResumeRequest
 from .hub import Delivery
 from .ids import new_msg_id
 from .limits import Limiter, rate_limited

@@ -33,8 +33,8 @@ __all__ = [
     "ResumeRequest",
     "TokenResolver",
     "negotiate",
-    "origin_allowed",
     "negotiated",
+    "origin_allowed",
     "parse_subprotocols",
     "resolve_token",
 ]

@@ -17,6 +17,7 @@ contract says, whether it can resume or why not (the ``resync`` reason).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -117,10 +118,9 @@ class Session:
         seq, frame = self._number(make)
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
-            try:
+            # TransportGone: the socket went (its front parked the session); the frame is in the history.
+            with contextlib.suppress(TransportGone):
                 await outlet.write(frame)
-            except TransportGone:
-                pass  # the socket went (the front parked the session); the frame is in the history
         elif outlet is not None:
             outlet.append((seq, frame))
 
@@ -282,6 +282,8 @@ class Sessions:
         await self.hub.attach(session)
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
 
-    def _greeting(self, session: Session, replay: list[str], after: int, *, resumed: bool, resync: str | None) -> Greeting:
+    def _greeting(
+        self, session: Session, replay: list[str], after: int, *, resumed: bool, resync: str | None
+    ) -> Greeting:
         first = session_frame(new_msg_id(), session.id, self.history.epoch, resumed=resumed, resync=resync)
         return Greeting([first, *replay], after, resumed=resumed, resync=resync)

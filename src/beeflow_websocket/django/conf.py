@@ -33,7 +33,7 @@ from channels import DEFAULT_CHANNEL_LAYER
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig, resume_config
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.hub import Hub, LocalHub
 
@@ -59,7 +59,7 @@ def protocol_config() -> ProtocolConfig:
         action_rate_limits=getattr(settings, f"{PREFIX}ACTION_RATE_LIMITS", None) or {},
         max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
         idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
-        resume=getattr(settings, f"{PREFIX}RESUME", None),
+        resume=resume_config(getattr(settings, f"{PREFIX}RESUME", None)),
     )
 
 
