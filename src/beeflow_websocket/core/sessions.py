@@ -183,6 +183,7 @@ class Session:
 
     def _expire(self) -> None:
         self._expiry = None
+        self._sessions.discard(self)  # no resume from now on, though ending it takes a task
         self._sessions.keep(asyncio.get_running_loop().create_task(self.end()))
 
     async def end(self) -> None:
