@@ -276,7 +276,11 @@ class Connection:
     async def _detached(self, frame: str | bytes) -> None:
         # A session's action belongs to the session, not to the adapter's task: it keeps running
         # when the socket (and the task reading it) goes, until the session ends.
-        task = asyncio.get_running_loop().create_task(self._handle(frame))
+        # Eager: an action that never waits finishes right here, at little more than a call's cost.
+        task = asyncio.Task(self._handle(frame), loop=asyncio.get_running_loop(), eager_start=True)
+        if task.done():
+            task.result()
+            return
         tasks = self._tasks
         tasks.add(task)
         task.add_done_callback(tasks.discard)
