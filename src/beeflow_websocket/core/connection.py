@@ -142,14 +142,11 @@ class Connection:
         or by :meth:`greet` with ``greet=False``.
         """
         if self.sessions:
-            original = self.websocket_id
             session, self._greeting = await self._dispatcher.sessions.open(self, self._resume)
             self._session = session
             self.websocket_id = session.websocket_id
             self._groups = session.groups
             self._tasks = session.tasks
-            if original != session.websocket_id and (unbind := getattr(self._hub, "unbind", None)) is not None:
-                unbind(original)  # the adapter bound an id this resumed connection does not use
             if greet:
                 self.greet()
         else:

@@ -95,8 +95,6 @@ class Session:
         self._history = sessions.history
         # Outgoing: live; list: frames made while a front is being greeted; None: parked.
         self._outlet: Outgoing | list[tuple[int, str]] | None = None
-        # The front whose adapter the hub delivers through (a Channels consumer's own channel).
-        self._hub_front: Connection | None = None
         self._expiry: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -175,11 +173,6 @@ class Session:
     def socket_ended(self, front: Connection) -> None:
         """``front``'s adapter is done with its socket."""
         self.lost(front)
-        if self._hub_front is front:
-            self._hub_front = None
-            park = getattr(self._sessions.hub, "park", None)
-            if park is not None and not self.ended:
-                park(self)  # the hub delivered through front's adapter: it must reach the session itself now
 
     def _expire(self) -> None:
         self._expiry = None
@@ -279,7 +272,6 @@ class Sessions:
         )
         self._sessions[session.id] = session
         session.take(front)
-        session._hub_front = front
         await self.hub.attach(session)
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
 

@@ -4,7 +4,8 @@ Every address becomes a channel-layer group: one per user, one per application g
 connection (for ``websocket`` recipients). A :class:`~beeflow_websocket.django.consumer.WebSocketConsumer`
 binds its own channel with :meth:`ChannelLayerHub.bind` before opening its connection, and the
 layer brings each delivery back to it as a ``beeflow.deliver`` message. Any other member (the
-in-memory test clients, for example) gets a channel and a reader task of its own.
+in-memory test clients, or the session of a ``beeflow.v2`` connection, which must keep getting
+deliveries after its consumer is gone) gets a channel and a reader task of its own.
 """
 
 from __future__ import annotations
@@ -87,20 +88,6 @@ class ChannelLayerHub:
         Call before :meth:`Connection.open`; the consumer then handles ``beeflow.deliver`` messages.
         """
         self._channels[websocket_id] = channel_name
-
-    def unbind(self, websocket_id: str) -> None:
-        """Forget a :meth:`bind` whose connection resumed a session under another websocket id."""
-        if websocket_id not in self._joined:
-            self._channels.pop(websocket_id, None)
-
-    def park(self, member: Member) -> None:
-        """``member`` (a session) outlives the consumer whose channel it was bound to: read that
-        channel for it from now on, so deliveries keep reaching it until it is detached."""
-        websocket_id = member.websocket_id
-        channel = self._channels.get(websocket_id)
-        if channel is None or websocket_id in self._readers:
-            return
-        self._readers[websocket_id] = asyncio.create_task(_read(self.layer, channel, member))
 
     async def attach(self, member: Member) -> None:
         layer = self.layer
