@@ -51,14 +51,17 @@ def test_resume_settings() -> None:
     assert ResumeConfig().history_age == 120
     assert resume_config({"window": 30}).history_age == 30
     assert resume_config(False).window == 0
-    assert build_dispatcher(
-        problem_type_base_url=None,
-        max_message_size=1024,
-        max_in_flight=1,
-        allowed_origins=None,
-        hub=None,
-        resume={"max_frames": 5},
-    ).sessions.history.max_events == 5  # type: ignore[attr-defined]
+    assert (
+        build_dispatcher(
+            problem_type_base_url=None,
+            max_message_size=1024,
+            max_in_flight=1,
+            allowed_origins=None,
+            hub=None,
+            resume={"max_frames": 5},
+        ).sessions.history.max_events
+        == 5
+    )  # type: ignore[attr-defined]
     for bad in ({"window": -1}, {"max_frames": 0}, {"max_age": 0}, "forever"):
         with pytest.raises((ValueError, TypeError)):
             resume_config(bad)

@@ -95,3 +95,29 @@ def test_a_dropped_socket_resumes_with_zero_loss_and_zero_duplicates(server: Ser
     assert rest[0]["session"] == {"id": session["id"], "epoch": session["epoch"], "resumed": True}
     assert said(first) + said(rest) == [f"e{number}" for number in range(EVENTS)]
     assert [frame["seq"] for frame in rest[1:]] == list(range(last + 1, last + len(rest)))
+
+
+def test_the_user_is_checked_again_on_a_real_server(server: Server) -> None:
+    with open_socket(server, "beeflow.v2", "beeflow.v1", "access-token", "token-rita") as first:
+        [greeting] = frames_until(first, lambda frames: len(frames) == 1)
+    session = greeting["session"]
+    token = f"beeflow.resume.{session['id']}.{session['epoch']}.0"
+    with open_socket(server, "beeflow.v2", "beeflow.v1", "access-token", "token-mallory", token) as intruder:
+        [refused] = frames_until(intruder, lambda frames: len(frames) == 1)
+    assert refused["session"]["resync"] == "user-changed"
+    assert refused["session"]["id"] != session["id"]
+    with open_socket(server, "beeflow.v2", "beeflow.v1", "access-token", "token-rita", token) as rita:
+        [resumed] = frames_until(rita, lambda frames: len(frames) == 1)
+    assert resumed["session"] == {**session, "resumed": True}
+
+
+def test_a_v1_client_on_a_real_server_sees_nothing_new(server: Server) -> None:
+    with open_socket(server, "beeflow.v1", "access-token", "token-rita") as client:
+        assert client.subprotocol == "beeflow.v1"
+        req_id = action(client, "echo", {"text": "a"})
+        frames = frames_until(client, lambda frames: any("completed" in frame for frame in frames))
+    assert [sorted(frame) for frame in frames] == [
+        ["event", "msg_id", "payload", "recipient", "recipient_id", "req_id", "seq"],
+        ["completed", "events", "msg_id", "req_id"],
+    ]
+    assert {frame["req_id"] for frame in frames} == {req_id}
