@@ -43,6 +43,7 @@ from .limits import Limiter, rate_limited
 from .outgoing import Outgoing, TransportGone
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
+from .sessions import CLOSE_TAKEN_OVER, TAKEN_OVER_REASON
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -166,12 +167,9 @@ class Connection:
             return
         self.closed = True
         self._outgoing.stop()
-        loop = asyncio.get_running_loop()
-        self._idle_close = loop.create_task(self._close_taken())
+        self._idle_close = asyncio.get_running_loop().create_task(self._close_taken())  # one close task either way
 
     async def _close_taken(self) -> None:
-        from .sessions import CLOSE_TAKEN_OVER, TAKEN_OVER_REASON
-
         try:
             await self._close(CLOSE_TAKEN_OVER, TAKEN_OVER_REASON)
         except Exception:
