@@ -54,7 +54,7 @@ class MemoryHistory:
         *,
         max_events: int = 1000,
         max_bytes: int = 1024 * 1024,
-        max_age: float = 300.0,
+        max_age: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_events < 1 or max_bytes < 1 or max_age <= 0:
