@@ -49,23 +49,25 @@ async def test_a_parked_session_gets_other_workers_deliveries_and_resumes_on_its
     class Note(WebSocketEvent, name="note"):
         payload: NotePayload
 
-    async with workers(redis_server) as (one, two):
-        async with AsyncWebSocketTestClient(two, user_id="ann", sessions=True) as client:
-            await client.join_group("room")
-            await client.drop()
-            session = two.sessions.get(client.session["id"])  # type: ignore[index]
-            assert session is not None
-            await one.push(Note(recipient="user", recipient_id="ann", payload=NotePayload(n=1)))
-            await one.push(Note(recipient="group", recipient_id="room", payload=NotePayload(n=2)))
-            await one.push(Note(recipient="websocket", recipient_id=client.websocket_id, payload=NotePayload(n=3)))
-            await eventually(lambda: session.seq == 3)
-            async with client.resume() as again:
-                assert again.session is not None
-                assert again.session["resumed"] is True
-                assert [frame["payload"]["n"] for frame in again.replayed] == [1, 2, 3]
-                assert [frame["seq"] for frame in again.replayed] == [1, 2, 3]
-            request = ResumeRequest(again.session["id"], again.session["epoch"], again.last_seq)
-            elsewhere = AsyncWebSocketTestClient(one, user_id="ann", resume=request)
-            async with elsewhere:
-                assert elsewhere.session is not None
-                assert elsewhere.session["resync"] == "epoch-changed"
+    async with (
+        workers(redis_server) as (one, two),
+        AsyncWebSocketTestClient(two, user_id="ann", sessions=True) as client,
+    ):
+        await client.join_group("room")
+        await client.drop()
+        session = two.sessions.get(client.session["id"])  # type: ignore[index]
+        assert session is not None
+        await one.push(Note(recipient="user", recipient_id="ann", payload=NotePayload(n=1)))
+        await one.push(Note(recipient="group", recipient_id="room", payload=NotePayload(n=2)))
+        await one.push(Note(recipient="websocket", recipient_id=client.websocket_id, payload=NotePayload(n=3)))
+        await eventually(lambda: session.seq == 3)
+        async with client.resume() as again:
+            assert again.session is not None
+            assert again.session["resumed"] is True
+            assert [frame["payload"]["n"] for frame in again.replayed] == [1, 2, 3]
+            assert [frame["seq"] for frame in again.replayed] == [1, 2, 3]
+        request = ResumeRequest(again.session["id"], again.session["epoch"], again.last_seq)
+        elsewhere = AsyncWebSocketTestClient(one, user_id="ann", resume=request)
+        async with elsewhere:
+            assert elsewhere.session is not None
+            assert elsewhere.session["resync"] == "epoch-changed"
