@@ -26,7 +26,8 @@ class History(Protocol):
     process restart for :class:`MemoryHistory`), so a client naming another epoch is told to
     resync. ``record`` is called for every numbered frame, in ``seq`` order, and must not wait (a
     store over the network queues its writes); ``replay`` answers every frame after ``after_seq``
-    in order, or ``None`` when it cannot answer all of them.
+    in order, or ``None`` when it cannot answer all of them, and must see every frame ``record``
+    was called with before it (the session relies on that to replay without a gap).
     """
 
     @property
