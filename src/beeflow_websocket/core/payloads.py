@@ -102,8 +102,19 @@ class ErrorItem(BaseModel):
     detail: str
 
 
+#: ``seq`` of a completion or problem frame: only on ``beeflow.v2`` (absent otherwise, never null).
+SessionSeq = Annotated[JsonInt, Field(ge=1)] | None
+
+
+def _present_means_integer(value: object) -> object:
+    if value is None:
+        raise ValueError("seq is a whole number when present")
+    return value
+
+
 class ProblemFrame(BaseModel):
-    """An RFC 9457 problem frame. It has no ``seq``: problems are not events."""
+    """An RFC 9457 problem frame. It has no ``seq`` (problems are not events), except on
+    ``beeflow.v2``, where every frame of a session is numbered."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -118,6 +129,9 @@ class ProblemFrame(BaseModel):
     errors: list[ErrorItem] | None = None
     #: Seconds to wait before sending again (429 ``websocket_rate_limited``); absent from other problems.
     retry_after: Annotated[float, BeforeValidator(_json_number), Field(ge=0)] | None = None
+    seq: SessionSeq = None
+
+    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
 
     @field_validator("retry_after", mode="before")
     @classmethod
@@ -128,7 +142,8 @@ class ProblemFrame(BaseModel):
 
 
 class CompletionPayload(BaseModel):
-    """Sent only to clients that negotiated completion (subprotocol ``beeflow.v1``).
+    """Sent only to clients that negotiated completion (subprotocol ``beeflow.v1`` or ``beeflow.v2``,
+    where it carries ``seq``).
 
     It closes a request that succeeded: every event for it has been sent (``events`` counts those
     that reached this connection). A request that failed ends with a problem frame instead.
@@ -138,8 +153,11 @@ class CompletionPayload(BaseModel):
 
     msg_id: Uuid
     req_id: Uuid
+    seq: SessionSeq = None
     completed: str
     events: Annotated[JsonInt, Field(ge=0)]
+
+    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
 
 
 def _not_blank(value: str | None) -> str | None:
