@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.handshake import ResumeRequest
+from beeflow_websocket.core.payloads import CompletionPayload, SessionFrame
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 from tests import schema_oracle as oracle
 
@@ -18,6 +19,8 @@ async def test_v2_frames_match_their_schemas(kit: Kit) -> None:
         await client.drop()
     [greeting, event, completion, problem] = client.received
     assert oracle.accepts("frames/session.json", greeting)
+    assert SessionFrame.model_validate_json(client.raw[0]).session.id == greeting["session"]["id"]
+    assert CompletionPayload.model_validate_json(client.raw[2]).seq == 2
     assert oracle.accepts("frames/event.json", event)
     assert oracle.accepts("frames/completion.json", completion)
     assert oracle.accepts("frames/problem.json", problem)

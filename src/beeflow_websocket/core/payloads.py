@@ -12,10 +12,10 @@ and ``seq`` (the runtime adds them per connection), and an :class:`ErrorPayload`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 __all__ = [
     "ACTION_NAME_PATTERN",
@@ -27,6 +27,8 @@ __all__ = [
     "EventFrame",
     "JsonInt",
     "ProblemFrame",
+    "SessionFrame",
+    "SessionState",
     "Uuid",
     "WebSocketActionPayload",
     "WebSocketEventPayload",
@@ -158,6 +160,34 @@ class CompletionPayload(BaseModel):
     events: Annotated[JsonInt, Field(ge=0)]
 
     _seq_present = field_validator("seq", mode="before")(_present_means_integer)
+
+
+class SessionState(BaseModel):
+    """The ``session`` member of a session frame (see :mod:`beeflow_websocket.core.sessions`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    epoch: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    resumed: StrictBool
+    #: Why a resume was refused; absent otherwise (never null).
+    resync: Literal["unknown-session", "epoch-changed", "history-gap", "user-changed"] | None = None
+
+    @field_validator("resync", mode="before")
+    @classmethod
+    def _present_means_reason(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("resync is a reason when present")
+        return value
+
+
+class SessionFrame(BaseModel):
+    """The first frame of a ``beeflow.v2`` connection: the session it serves. It has no ``seq``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    msg_id: Uuid
+    session: SessionState
 
 
 def _not_blank(value: str | None) -> str | None:
