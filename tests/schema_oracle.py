@@ -37,6 +37,7 @@ FRAME_FILES = {
     "event": "frames/event.json",
     "problem": "frames/problem.json",
     "completion": "frames/completion.json",
+    "session": "frames/session.json",
 }
 
 
@@ -203,7 +204,7 @@ def from_inlined(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 @functools.cache
 def frames(kind: str) -> st.SearchStrategy[dict[str, Any]]:
-    """Frames of ``kind`` (action, event, problem, completion) generated from their schema."""
+    """Frames of ``kind`` (action, event, problem, completion, session) generated from their schema."""
     return from_inlined(inlined(FRAME_FILES[kind]))
 
 

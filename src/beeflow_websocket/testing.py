@@ -13,6 +13,21 @@ dispatcher reach each other through user and group recipients::
 
 Use :func:`isolated_registries` to register test-only actions without leaking them into other
 tests.
+
+With ``sessions=True`` a client speaks ``beeflow.v2``: it gets a session frame first and a ``seq``
+on every frame. :meth:`AsyncWebSocketTestClient.drop` loses the socket without closing the session
+(as a network failure would), and :meth:`AsyncWebSocketTestClient.resume` opens a new client that
+resumes it::
+
+    async def test_nothing_is_lost() -> None:
+        dispatcher = Dispatcher()
+        async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
+            await client.request("room.join", {"room": "r"})
+            await client.drop()
+            await dispatcher.push(Said(recipient="group", recipient_id="r", payload=...))
+            async with client.resume() as again:
+                assert again.session["resumed"]
+                assert again.replayed[0]["event"] == "said"
 """
 
 from __future__ import annotations
@@ -30,6 +45,7 @@ from .core.action_registry import UserId
 from .core.config import ProtocolConfig
 from .core.connection import Connection
 from .core.dispatcher import Dispatcher
+from .core.handshake import ACCESS_TOKEN, COMPLETION, SESSIONS, ResumeRequest, negotiate
 from .core.registries import isolated_registries
 
 __all__ = [
@@ -96,22 +112,40 @@ class AsyncWebSocketTestClient:
         websocket_id: str | None = None,
         completion: bool = True,
         config: ProtocolConfig | None = None,
+        sessions: bool = False,
+        resume: ResumeRequest | str | None = None,
     ) -> None:
+        """``sessions`` offers ``beeflow.v2``; ``resume`` (a :class:`ResumeRequest` or its
+        ``beeflow.resume.<session>.<epoch>.<seq>`` token) also asks to resume that session."""
         if dispatcher is not None and config is not None:
             raise TypeError("pass either a dispatcher or a config, not both")
         self.dispatcher = dispatcher or Dispatcher(config)
+        offered: list[str] = []
+        if sessions or resume is not None:
+            offered.append(SESSIONS)
+        if completion or sessions or resume is not None:
+            offered.append(COMPLETION)
+        if resume is not None:
+            offered.append(resume.token if isinstance(resume, ResumeRequest) else resume)
+        offered.append(ACCESS_TOKEN)
+        self.handshake = negotiate(offered)
+        """What the server read from the offered subprotocols (``subprotocol`` is the selected one)."""
+        self.user_id = user_id
+        self.dropped = False
         self.received: list[Frame] = []
         """Every frame this connection received, decoded, in order."""
         self.raw: list[str] = []
         """The same frames as the text that went over the wire."""
         self.close_code: int | None = None
         self._cursor = 0
+        self._resumed_from = 0
+        self._replay_through = 0
         self.connection: Connection = self.dispatcher.connection(
             send=self._on_send,
             close=self._on_close,
             user_id=user_id,
             websocket_id=websocket_id,
-            completion=completion,
+            handshake=self.handshake,
         )
 
     @property
@@ -131,12 +165,69 @@ class AsyncWebSocketTestClient:
 
     async def __aenter__(self) -> Self:
         await self.dispatcher.open(self.connection)
+        await self.connection.wait_idle()
+        self._replay_through = max((frame.get("seq", 0) for frame in self.received), default=0)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if not self.dropped:
+            await self.connection.shutdown()
+
+    @property
+    def session(self) -> Frame | None:
+        """The ``session`` member of the session frame (``beeflow.v2`` only)."""
+        for frame in self.received[:1]:
+            if "session" in frame:
+                session: Frame = frame["session"]
+                return session
+        return None
+
+    @property
+    def replayed(self) -> list[Frame]:
+        """The frames replayed right after the session frame of a resumed session.
+
+        Live frames that came after the replay are left out: they are the ones numbered above
+        the last ``seq`` the session had sent when this client resumed it.
+        """
+        session = self.session
+        if session is None or not session.get("resumed"):
+            return []
+        replay = self._replay_through
+        return [frame for frame in self.received[1:] if frame.get("seq", 0) <= replay]
+
+    @property
+    def last_seq(self) -> int:
+        """The last ``seq`` received with none missing before it (what a resume names)."""
+        last = self._resumed_from
+        for frame in self.received:
+            seq = frame.get("seq")
+            if seq is None:
+                continue
+            if seq == last + 1:
+                last = seq
+            elif seq > last + 1:
+                break
+        return last
+
+    async def drop(self) -> None:
+        """Lose the socket without closing the session, as a network failure would."""
+        self.dropped = True
         await self.connection.shutdown()
+
+    def resume(self, *, user_id: UserId | Any | None = ..., after: int | None = None) -> AsyncWebSocketTestClient:
+        """A new client (enter it with ``async with``) that resumes this one's session after
+        ``after`` (default :attr:`last_seq`), as the same user unless ``user_id`` says otherwise."""
+        session = self.session
+        if session is None:
+            raise RuntimeError("resume() needs a beeflow.v2 client (sessions=True) that has opened")
+        request = ResumeRequest(session["id"], session["epoch"], self.last_seq if after is None else after)
+        client = AsyncWebSocketTestClient(
+            self.dispatcher, user_id=self.user_id if user_id is ... else user_id, resume=request
+        )
+        client._resumed_from = request.seq
+        return client
 
     async def send_frame(self, frame: str | bytes) -> list[Frame]:
         """Send any frame, valid or not; return the frames this connection received meanwhile."""
@@ -217,11 +308,46 @@ class WebSocketTestClient:
         websocket_id: str | None = None,
         completion: bool = True,
         config: ProtocolConfig | None = None,
+        sessions: bool = False,
+        resume: ResumeRequest | str | None = None,
     ) -> None:
         self._client = AsyncWebSocketTestClient(
-            dispatcher, user_id=user_id, websocket_id=websocket_id, completion=completion, config=config
+            dispatcher,
+            user_id=user_id,
+            websocket_id=websocket_id,
+            completion=completion,
+            config=config,
+            sessions=sessions,
+            resume=resume,
         )
         self._loop = _loop_for(self._client.dispatcher)
+
+    @classmethod
+    def _wrapping(cls, client: AsyncWebSocketTestClient) -> WebSocketTestClient:
+        twin = cls.__new__(cls)
+        twin._client = client
+        twin._loop = _loop_for(client.dispatcher)
+        return twin
+
+    @property
+    def session(self) -> Frame | None:
+        return self._client.session
+
+    @property
+    def replayed(self) -> list[Frame]:
+        return self._client.replayed
+
+    @property
+    def last_seq(self) -> int:
+        return self._client.last_seq
+
+    def drop(self) -> None:
+        """Lose the socket without closing the session, as a network failure would."""
+        self._run(self._client.drop())
+
+    def resume(self, *, user_id: UserId | Any | None = ..., after: int | None = None) -> WebSocketTestClient:
+        """A new client (enter it with ``with``) that resumes this one's session."""
+        return self._wrapping(self._client.resume(user_id=user_id, after=after))
 
     def _run(self, coroutine: Any) -> Any:
         try:

@@ -59,6 +59,7 @@ def test_every_schema_file_is_listed() -> None:
         "frames/defs.json",
         "frames/event.json",
         "frames/problem.json",
+        "frames/session.json",
         "payloads/health-action.json",
         "payloads/health-event.json",
     ]
@@ -133,6 +134,7 @@ def test_asyncapi_document_structure() -> None:
         "EventFrame",
         "ProblemFrame",
         "CompletionFrame",
+        "SessionFrame",
     }
     for name, schema in document["components"]["schemas"].items():
         assert schema["description"], name
@@ -205,7 +207,7 @@ def test_readme_problem_table_matches_the_runtime() -> None:
 
 @given(
     markers=st.lists(st.sampled_from(["beeflow.v1", "access-token", "chat", "graphql-ws"]), unique=True),
-    token=st.text(min_size=1).filter(lambda text: text.strip() not in {"beeflow.v1", "access-token", ""}),
+    token=st.text(min_size=1).filter(lambda text: text.strip() not in {"beeflow.v1", "beeflow.v2", "access-token", ""}),
 )
 def test_subprotocol_negotiation_matches_the_channel_description(markers: list[str], token: str) -> None:
     """beeflow.v1 if offered, else access-token if offered, never the token (asyncapi.yaml)."""

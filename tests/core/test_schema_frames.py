@@ -23,6 +23,7 @@ from beeflow_websocket.core.payloads import (
     CompletionPayload,
     EventFrame,
     ProblemFrame,
+    SessionFrame,
     WebSocketActionPayload,
 )
 from beeflow_websocket.testing import WebSocketTestClient
@@ -38,8 +39,15 @@ MODELS: dict[str, type[BaseModel]] = {
     "event": EventFrame,
     "problem": ProblemFrame,
     "completion": CompletionPayload,
+    "session": SessionFrame,
 }
-INTEGER_MEMBERS = {"action": (), "event": ("seq",), "problem": ("status",), "completion": ("events",)}
+INTEGER_MEMBERS = {
+    "action": (),
+    "event": ("seq",),
+    "problem": ("status",),
+    "completion": ("events",),
+    "session": (),
+}
 
 
 def runtime_accepts(kind: str, text: str) -> bool:

@@ -37,14 +37,17 @@ export type ActionName = string;
 
 /**
  * Closes a request that succeeded: every event it produced for this connection has been sent before it. Sent only to
- * clients that offered the beeflow.v1 subprotocol; a request that failed ends with a problem frame instead. It is not
- * an event: it has no seq and does not count towards seq.
+ * clients that negotiated beeflow.v1 or beeflow.v2; a request that failed ends with a problem frame instead. On
+ * beeflow.v1 it has no seq and does not count towards seq; on beeflow.v2 it carries the session's next seq, like every
+ * frame after the session frame.
  */
 export interface CompletionFrame {
   /** A fresh id for this frame. */
   msg_id: Uuid;
   /** The req_id of the action frame that finished. */
   req_id: Uuid;
+  /** beeflow.v2 only: this frame's place in the session, 1, 2, 3, ... shared with events and problems, with no gaps. */
+  seq?: number;
   /** The wire name of the action that finished. */
   completed: string;
   /** How many events of this request reached this connection (0 when the handler yielded nothing for it). */
@@ -74,7 +77,8 @@ export interface EventFrame {
   req_id: Uuid | null;
   /**
    * Counts the events this connection has received: 1, 2, 3, ... with no gaps. Problem and completion frames do not
-   * count and carry no seq.
+   * count and carry no seq. On beeflow.v2 it numbers every frame of the session (events, completions and problems)
+   * instead, across resumes.
    */
   seq: number;
   /** The wire name of the event; it selects the schema of payload. */
@@ -100,11 +104,12 @@ export interface HealthEventPayload {
 }
 
 /**
- * An RFC 9457 problem details object: the server could not carry out an action (or could not read a frame). It is not
- * an event: it has no seq and does not count towards seq. With completion negotiated (subprotocol beeflow.v1) it is the
- * terminal frame of a failed request. The server always sends type, title, status, detail, code, instance, msg_id and
- * req_id (detail and req_id may be null), errors only when there are field-level failures, and it may add extension
- * members of its own.
+ * An RFC 9457 problem details object: the server could not carry out an action (or could not read a frame). On
+ * beeflow.v1 and for 0.3.0 clients it is not an event: it has no seq and does not count towards seq; on beeflow.v2 it
+ * carries the session's next seq. With completion negotiated (subprotocol beeflow.v1 or beeflow.v2) it is the terminal
+ * frame of a failed request. The server always sends type, title, status, detail, code, instance, msg_id and req_id
+ * (detail and req_id may be null), errors only when there are field-level failures, and it may add extension members of
+ * its own.
  */
 export interface ProblemFrame {
   /**
@@ -127,6 +132,10 @@ export interface ProblemFrame {
   /** The req_id of the action frame this problem answers, when the client sent a valid one; else null. */
   req_id?: Uuid | null;
   /**
+   * beeflow.v2 only: this frame's place in the session, 1, 2, 3, ... shared with events and completions, with no gaps.
+   */
+  seq?: number;
+  /**
    * Seconds to wait before sending again (websocket_rate_limited, status 429): the time until the rate limit that
    * refused the frame has room for one more. The server leaves the member out of other problems.
    */
@@ -136,6 +145,36 @@ export interface ProblemFrame {
    * rather than sending null.
    */
   errors?: ErrorItem[] | null;
+  [key: string]: unknown;
+}
+
+/**
+ * The first frame of every beeflow.v2 connection: the session this connection serves. A client that offered
+ * beeflow.resume.<id>.<epoch>.<seq> learns whether the server resumed that session (then every frame after <seq>
+ * follows, byte-identical to the first time, then live frames) or why not (resync: a new session starts and the client
+ * must treat its state as stale). It has no seq and does not count towards seq.
+ */
+export interface SessionFrame {
+  /** A fresh id for this frame. */
+  msg_id: Uuid;
+  session: {
+    /** The session id (32 lowercase hex characters); a resync names a new one. */
+    id: string;
+    /**
+     * The life of the server's session history (16 lowercase hex characters); it changes when the history loses what it
+     * held.
+     */
+    epoch: string;
+    /** True when the session the client named was resumed; false for a new session. */
+    resumed: boolean;
+    /**
+     * Present only when the client asked to resume and the server could not: unknown-session (never seen, or expired),
+     * epoch-changed (the epoch the client named is not the current one), history-gap (the history no longer holds every
+     * frame after the client's seq, or the session never sent that seq), user-changed (the handshake's user is not the
+     * session's user).
+     */
+    resync?: "unknown-session" | "epoch-changed" | "history-gap" | "user-changed";
+  };
   [key: string]: unknown;
 }
 

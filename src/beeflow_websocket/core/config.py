@@ -10,9 +10,57 @@ from typing import Any
 from .limits import RateLimit, rate_limit
 from .outgoing import OutgoingLimits, outgoing_limits
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig"]
+__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig", "ResumeConfig", "resume_config"]
 
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResumeConfig:
+    """How long a ``beeflow.v2`` session outlives its socket, and how much of it is kept.
+
+    ``window``: seconds a session waits for its client to come back after the socket is gone
+    (deliveries to it are numbered and kept meanwhile; its running actions keep running and are
+    cancelled when the window ends). ``max_frames``, ``max_bytes`` (characters of the text frames)
+    and ``max_age`` (seconds; ``None``: the window) bound the history of each session; a client
+    whose gap goes past them gets a ``history-gap`` resync, never a partial replay.
+    """
+
+    window: float = 120.0
+    max_frames: int = 1000
+    max_bytes: int = 1024 * 1024
+    max_age: float | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.window, bool)
+            or not isinstance(self.window, int | float)
+            or not 0 <= self.window < float("inf")
+        ):
+            raise ValueError(f"resume window must be a finite number of seconds >= 0, not {self.window!r}")
+        if self.max_frames < 1 or self.max_bytes < 1:
+            raise ValueError("resume max_frames and max_bytes must be at least 1")
+        if self.max_age is not None and not 0 < self.max_age < float("inf"):
+            raise ValueError(f"resume max_age must be a positive number of seconds or None, not {self.max_age!r}")
+
+    @property
+    def history_age(self) -> float:
+        """The age limit of history entries: ``max_age``, else the window (at least 1 s)."""
+        return self.max_age if self.max_age is not None else max(self.window, 1.0)
+
+
+def resume_config(value: Any) -> ResumeConfig:
+    """A :class:`ResumeConfig` from itself, a mapping of its fields, ``None`` (the defaults) or
+    ``False`` (sessions end with their socket: a resume always gets ``unknown-session``)."""
+    if value is None or value is True:
+        return ResumeConfig()
+    if value is False:
+        return ResumeConfig(window=0)
+    if isinstance(value, ResumeConfig):
+        return value
+    if isinstance(value, Mapping):
+        return ResumeConfig(**dict(value))
+    raise ValueError(f"resume must be a ResumeConfig, a mapping of its fields, None or False, not {value!r}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +85,8 @@ class ProtocolConfig:
     ``idle_timeout``: seconds a connection may send no frame (with no action of its own running)
     before the server closes it with 1001 "idle timeout"; it goes after between one and two
     timeouts of silence (``None``: never). Pings and pongs do not count: they are the server's.
+    ``resume``: sessions of ``beeflow.v2`` connections (:class:`ResumeConfig`; also a mapping of its
+    fields, or ``False`` to end every session with its socket).
     """
 
     problem_type_base_url: str | None = None
@@ -48,8 +98,10 @@ class ProtocolConfig:
     action_rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: MappingProxyType({}))
     max_connections: int | None = None
     idle_timeout: float | None = None
+    resume: ResumeConfig = field(default_factory=ResumeConfig)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "resume", resume_config(self.resume))
         limits: Any = self.action_rate_limits
         if not isinstance(limits, Mapping):
             raise ValueError(f"action_rate_limits must map action names to rate limits, not {limits!r}")

@@ -3,13 +3,16 @@
 An adapter creates a :class:`Connection` through :meth:`Dispatcher.connect` with two callables,
 ``send(text)`` and ``close(code, reason)``, then:
 
-1. calls :meth:`Connection.open` once the socket is accepted;
+1. calls :meth:`Dispatcher.open` once the socket is accepted (an adapter that must open before
+   its accept calls ``open(connection, greet=False)``, then :meth:`Connection.greet` after it);
 2. passes every frame it reads to :meth:`Connection.receive` (text or bytes), and stops reading
    when :attr:`Connection.closed` becomes true;
 3. calls :meth:`Connection.shutdown` when the socket is gone.
 
 Everything else (validation, problems, handlers, recipients, ``seq``, ``req_id``, completion,
-limits) happens here, so all adapters behave the same.
+limits) happens here, so all adapters behave the same. On a ``beeflow.v2`` connection a
+:class:`~.sessions.Session` numbers, records and routes the frames, and outlives the socket
+(:mod:`.sessions`); the adapter's calls are the same.
 """
 
 from __future__ import annotations
@@ -33,15 +36,18 @@ from .frames import (
     event_frame,
     problem_frame,
 )
+from .handshake import ResumeRequest
 from .hub import Delivery
 from .ids import new_msg_id
 from .limits import Limiter, rate_limited
 from .outgoing import Outgoing, TransportGone
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
 from .recipient_registry import resolve_addresses
+from .sessions import CLOSE_TAKEN_OVER, TAKEN_OVER_REASON
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
+    from .sessions import Greeting, Session
 
 __all__ = ["CloseCallback", "Connection", "SendCallback"]
 
@@ -72,6 +78,8 @@ class Connection:
         send: SendCallback,
         close: CloseCallback,
         completion: bool,
+        sessions: bool = False,
+        resume: ResumeRequest | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._config = dispatcher.config
@@ -82,8 +90,13 @@ class Connection:
         self.websocket_id = websocket_id
         self.user_id = user_id
         self.user_key = None if user_id is None else str(user_id)
-        self.completion = completion
+        self.completion = completion or sessions
         self.closed = False
+        #: ``beeflow.v2``: a session numbers every frame and outlives the socket (set by :meth:`open`).
+        self.sessions = sessions
+        self._resume = resume
+        self._session: Session | None = None
+        self._greeting: Greeting | None = None
         self._seq = 0
         self._groups: set[str] = set()
         # Every frame leaves through here, in order; deliveries never wait for a slow socket.
@@ -110,18 +123,61 @@ class Connection:
 
     @property
     def seq(self) -> int:
-        """Events this connection has received so far."""
-        return self._seq
+        """Events this connection has received so far (v2: the session's last ``seq``)."""
+        session = self._session
+        return self._seq if session is None else session.seq
+
+    @property
+    def session(self) -> Session | None:
+        """The session of a ``beeflow.v2`` connection, once open."""
+        return self._session
 
     @property
     def groups(self) -> frozenset[str]:
         return frozenset(self._groups)
 
-    async def open(self) -> None:
-        """Make the connection reachable by user and group deliveries."""
-        await self._hub.attach(self)
+    async def open(self, *, greet: bool = True) -> None:
+        """Make the connection reachable by user and group deliveries.
+
+        On v2 this starts or resumes its session; the session frame (and the replay) is sent now,
+        or by :meth:`greet` with ``greet=False``.
+        """
+        if self.sessions:
+            session, self._greeting = await self._dispatcher.sessions.open(self, self._resume)
+            self._session = session
+            self.websocket_id = session.websocket_id
+            self._groups = session.groups
+            self._tasks = session.tasks
+            if greet:
+                self.greet()
+        else:
+            await self._hub.attach(self)
         if self._config.idle_timeout is not None:
             self._arm_watchdog(asyncio.get_running_loop(), self._config.idle_timeout)
+
+    def greet(self) -> None:
+        """Send the session frame and the replay (v2; :meth:`open` does it unless ``greet=False``)."""
+        greeting, self._greeting = self._greeting, None
+        if greeting is not None and self._session is not None:
+            self._session.go_live(self, self._outgoing, greeting)
+
+    def taken_over(self) -> None:
+        """A newer connection took this one's session (or it ended): close this socket."""
+        if self.closed:
+            return
+        self.closed = True
+        self._outgoing.stop()
+        self._idle_close = asyncio.get_running_loop().create_task(self._close_taken())  # one close task either way
+
+    async def _close_taken(self) -> None:
+        try:
+            await self._close(CLOSE_TAKEN_OVER, TAKEN_OVER_REASON)
+        except Exception:
+            logger.debug("websocket %s was gone before its close", self.websocket_id, exc_info=True)
+
+    def _member(self) -> Any:
+        session = self._session
+        return self if session is None else session
 
     def _arm_watchdog(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
         self._watchdog = loop.call_later(timeout, self._check_idle, loop, timeout)
@@ -146,11 +202,21 @@ class Connection:
             logger.debug("websocket %s was gone before its idle close", self.websocket_id, exc_info=True)
 
     async def shutdown(self) -> None:
-        """Forget the connection: leave its groups, detach from the hub, cancel running actions."""
+        """Forget the connection: leave its groups, detach from the hub, cancel running actions.
+
+        On v2 the session is parked instead (see :mod:`.sessions`): it keeps its groups and its
+        running actions until its client resumes it or the resume window ends.
+        """
         self.closed = True
         self._outgoing.stop()
         if self._watchdog is not None:
             self._watchdog.cancel()
+        session = self._session
+        if session is not None:
+            session.socket_ended(self)
+            return
+        if self.sessions:
+            return  # never opened
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -161,12 +227,12 @@ class Connection:
     async def join_group(self, group: str) -> None:
         if group not in self._groups:
             self._groups.add(group)
-            await self._hub.join(self, group)
+            await self._hub.join(self._member(), group)
 
     async def leave_group(self, group: str) -> None:
         if group in self._groups:
             self._groups.discard(group)
-            await self._hub.leave(self, group)
+            await self._hub.leave(self._member(), group)
 
     async def receive(self, frame: str | bytes) -> None:
         """Handle one frame from the client.
@@ -188,7 +254,10 @@ class Connection:
             else:
                 self._busy = True
             try:
-                await self._handle(frame)
+                if self._session is not None:
+                    await self._detached(frame)
+                else:
+                    await self._handle(frame)
             except _TransportGone:
                 self._gone()
             finally:
@@ -198,6 +267,24 @@ class Connection:
         task = asyncio.create_task(self._run_slot(frame))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _detached(self, frame: str | bytes) -> None:
+        # A session's action belongs to the session, not to the adapter's task: it keeps running
+        # when the socket (and the task reading it) goes, until the session ends.
+        # Eager: an action that never waits finishes right here, at little more than a call's cost.
+        task = asyncio.Task(self._handle(frame), loop=asyncio.get_running_loop(), eager_start=True)
+        if task.done():
+            task.result()
+            return
+        tasks = self._tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
 
     async def _wait_turn(self) -> None:
         turn = asyncio.get_running_loop().create_future()
@@ -225,6 +312,10 @@ class Connection:
 
     async def deliver(self, delivery: Delivery) -> None:
         """Send an event that another connection's action or the application addressed here."""
+        session = self._session
+        if session is not None:
+            await session.deliver(delivery)
+            return
         if self.closed:
             return
         self._seq += 1
@@ -236,6 +327,8 @@ class Connection:
 
     def _gone(self) -> None:
         self.closed = True
+        if self._session is not None:
+            self._session.lost(self)
         logger.debug("websocket %s is gone; stopped answering", self.websocket_id)
 
     async def _refuse_too_large(self) -> None:
@@ -317,7 +410,12 @@ class Connection:
             await self._write_problem(internal, req_id, failed_action=name)
             return
         if self.completion:
-            await self._write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
+            session = self._session
+            if session is not None:
+                action_json = _json_text(name)
+                await session.write(lambda seq: completion_frame(new_msg_id(), req_id, action_json, delivered, seq))
+            else:
+                await self._write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
 
     async def _emit(self, event: Any, req_id: str) -> int:
         """Route one event of this connection's action; return 1 if this connection received it.
@@ -354,8 +452,12 @@ class Connection:
                 includes_me = (key == self.user_key) if kind == "user" else (key in self._groups)
             if includes_me and not mine:
                 mine = 1
-                self._seq += 1
-                await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
+                session = self._session
+                if session is not None:
+                    await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
+                else:
+                    self._seq += 1
+                    await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
             if kind != "websocket" or not includes_me:
                 await self._hub.deliver(Delivery(address, tail, self.websocket_id if includes_me else None))
         return mine
@@ -380,9 +482,14 @@ class Connection:
                 self.websocket_id,
                 msg_id,
             )
-        await self._write(
-            problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=self._config.problem_type_base_url)
-        )
+        base_url = self._config.problem_type_base_url
+        session = self._session
+        if session is not None:
+            await session.write(
+                lambda seq: problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url, seq=seq)
+            )
+            return
+        await self._write(problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url))
 
 
 _INTERNAL_DETAIL = "The server could not complete the action. The incident has been logged."

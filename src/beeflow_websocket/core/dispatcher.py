@@ -22,7 +22,10 @@ from .connection import CloseCallback, Connection, SendCallback
 from .emitting import routed
 from .event_registry import EventPluginProtocol, WebSocketEvent
 from .frames import ActionDecoder
+from .handshake import Handshake
+from .history import History
 from .hub import Delivery, Hub, LocalHub
+from .sessions import Sessions
 
 __all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
 
@@ -34,9 +37,14 @@ TRY_AGAIN_LATER_REASON = "try again later"
 class Dispatcher:
     """Shared state of the connections of one application."""
 
-    def __init__(self, config: ProtocolConfig | None = None, *, hub: Hub | None = None) -> None:
+    def __init__(
+        self, config: ProtocolConfig | None = None, *, hub: Hub | None = None, history: History | None = None
+    ) -> None:
         self.config = config or ProtocolConfig()
         self.hub: Hub = hub if hub is not None else LocalHub()
+        #: The sessions of ``beeflow.v2`` connections; ``history`` replaces the in-process
+        #: :class:`~.history.MemoryHistory` built from ``config.resume``.
+        self.sessions = Sessions(self.config.resume, self.hub, history)
         self.decoder = ActionDecoder()
         #: The event loop serving this dispatcher's connections, once one has opened.
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -75,15 +83,22 @@ class Dispatcher:
         user_id: UserId | None = None,
         websocket_id: str | None = None,
         completion: bool = False,
+        handshake: Handshake | None = None,
     ) -> Connection:
-        """A new connection; call :meth:`Connection.open` once the socket is accepted."""
+        """A new connection; call :meth:`open` once the socket is accepted.
+
+        ``handshake`` (what :func:`~.handshake.negotiate` read from the offered subprotocols)
+        decides completion frames and sessions; without it, ``completion`` alone.
+        """
         return Connection(
             self,
             websocket_id=websocket_id or str(uuid.uuid4()),
             user_id=user_id,
             send=send,
             close=close,
-            completion=completion,
+            completion=completion if handshake is None else handshake.completion,
+            sessions=False if handshake is None else handshake.sessions,
+            resume=None if handshake is None else handshake.resume,
         )
 
     @asynccontextmanager
@@ -95,10 +110,16 @@ class Dispatcher:
         user_id: UserId | None = None,
         websocket_id: str | None = None,
         completion: bool = False,
+        handshake: Handshake | None = None,
     ) -> AsyncIterator[Connection]:
         """Open a connection for the duration of the block and shut it down afterwards."""
         connection = self.connection(
-            send=send, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
+            send=send,
+            close=close,
+            user_id=user_id,
+            websocket_id=websocket_id,
+            completion=completion,
+            handshake=handshake,
         )
         await self.open(connection)
         try:
@@ -106,10 +127,14 @@ class Dispatcher:
         finally:
             await asyncio.shield(connection.shutdown())
 
-    async def open(self, connection: Connection) -> None:
-        """Open ``connection`` and remember the loop it runs on (for :meth:`push_sync`)."""
+    async def open(self, connection: Connection, *, greet: bool = True) -> None:
+        """Open ``connection`` and remember the loop it runs on (for :meth:`push_sync`).
+
+        ``greet=False`` is for an adapter that opens before its accept: it calls
+        :meth:`Connection.greet` once the socket is accepted.
+        """
         self.loop = asyncio.get_running_loop()
-        await connection.open()
+        await connection.open(greet=greet)
 
     def push_sync(self, event: WebSocketEvent | EventPluginProtocol, *, timeout: float | None = 10.0) -> None:
         """:meth:`push` for synchronous code: a Django or Flask view, a thread, a management command.
@@ -153,13 +178,16 @@ def build_dispatcher(
     max_connections: int | None = None,
     idle_timeout: float | None = None,
     outgoing: Any = None,
+    resume: Any = None,
+    history: History | None = None,
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
 ) -> Dispatcher:
     """The dispatcher an adapter's ``configure_beeflow_websocket`` sets up, after autodiscovery of
     the plugin modules (``discover_modules``) of ``discover`` (package names) and of the packages
-    ``discover_packages`` (0.3.0's ``autodiscover_packages``, which must exist)."""
+    ``discover_packages`` (0.3.0's ``autodiscover_packages``, which must exist). ``resume`` is
+    :class:`ProtocolConfig`'s (``None``: the defaults); ``history`` replaces the in-process one."""
     autodiscover(discover, discover_modules, required=discover_packages)
     config = ProtocolConfig(
         problem_type_base_url=problem_type_base_url,
@@ -171,5 +199,6 @@ def build_dispatcher(
         max_connections=max_connections,
         idle_timeout=idle_timeout,
         outgoing=outgoing,
+        resume=resume,
     )
-    return Dispatcher(config, hub=hub)
+    return Dispatcher(config, hub=hub, history=history)

@@ -39,6 +39,7 @@ __all__ = [
     "event_frame",
     "json_pointer",
     "problem_frame",
+    "session_frame",
 ]
 
 
@@ -258,8 +259,17 @@ def event_frame(msg_id: str, req_id: str | None, seq: int, tail: str) -> str:
     return f'{{"msg_id":"{msg_id}","req_id":"{req_id}","seq":{seq},{tail}'
 
 
-def completion_frame(msg_id: str, req_id: str, action_json: str, events: int) -> str:
-    return f'{{"msg_id":"{msg_id}","req_id":"{req_id}","completed":{action_json},"events":{events}}}'
+def completion_frame(msg_id: str, req_id: str, action_json: str, events: int, seq: int | None = None) -> str:
+    if seq is None:
+        return f'{{"msg_id":"{msg_id}","req_id":"{req_id}","completed":{action_json},"events":{events}}}'
+    return f'{{"msg_id":"{msg_id}","req_id":"{req_id}","seq":{seq},"completed":{action_json},"events":{events}}}'
+
+
+def session_frame(msg_id: str, session: str, epoch: str, *, resumed: bool, resync: str | None) -> str:
+    """The first frame of a ``beeflow.v2`` connection (``schema/frames/session.json``)."""
+    tail = "" if resync is None else f',"resync":"{resync}"'
+    flag = "true" if resumed else "false"
+    return f'{{"msg_id":"{msg_id}","session":{{"id":"{session}","epoch":"{epoch}","resumed":{flag}{tail}}}}}'
 
 
 def problem_frame(
@@ -268,6 +278,7 @@ def problem_frame(
     msg_id: str,
     req_id: str | None,
     base_url: str | None,
+    seq: int | None = None,
 ) -> str:
     body: dict[str, Any] = {
         "type": problem_type(problem.slug, base_url),
@@ -279,6 +290,8 @@ def problem_frame(
         "msg_id": msg_id,
         "req_id": req_id,
     }
+    if seq is not None:
+        body["seq"] = seq
     if problem.errors is not None:
         body["errors"] = problem.errors
     body.update(problem.extensions)  # checked against RESERVED_MEMBERS when the problem was made

@@ -191,6 +191,25 @@ class Outgoing:
             return
         self._push(frame)
 
+    def start(self, frames: list[str]) -> None:
+        """Send ``frames`` ahead of any later frame, without waiting and whatever the limits.
+
+        A session's greeting (its session frame and the replay of what its client missed) goes
+        this way, so a live delivery made while the replay is being sent waits behind it.
+        """
+        if self._gone or not frames:
+            return
+        if self._busy:
+            for frame in frames:
+                self._push(frame)
+            return
+        for frame in frames[1:]:
+            self._push(frame)
+        self._busy = True
+        self._drainer = asyncio.Task(self._drain(frames[0]), loop=self._running_loop(), eager_start=True)
+        if self._drainer.done():
+            self._drainer = None
+
     async def close(self, code: int, reason: str) -> None:
         """Close after the queued frames (waiting at most ``grace`` seconds for them)."""
         if self._closing is not None:

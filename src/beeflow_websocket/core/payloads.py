@@ -12,10 +12,10 @@ and ``seq`` (the runtime adds them per connection), and an :class:`ErrorPayload`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 __all__ = [
     "ACTION_NAME_PATTERN",
@@ -27,6 +27,8 @@ __all__ = [
     "EventFrame",
     "JsonInt",
     "ProblemFrame",
+    "SessionFrame",
+    "SessionState",
     "Uuid",
     "WebSocketActionPayload",
     "WebSocketEventPayload",
@@ -102,8 +104,19 @@ class ErrorItem(BaseModel):
     detail: str
 
 
+#: ``seq`` of a completion or problem frame: only on ``beeflow.v2`` (absent otherwise, never null).
+SessionSeq = Annotated[JsonInt, Field(ge=1)] | None
+
+
+def _present_means_integer(value: object) -> object:
+    if value is None:
+        raise ValueError("seq is a whole number when present")
+    return value
+
+
 class ProblemFrame(BaseModel):
-    """An RFC 9457 problem frame. It has no ``seq``: problems are not events."""
+    """An RFC 9457 problem frame. It has no ``seq`` (problems are not events), except on
+    ``beeflow.v2``, where every frame of a session is numbered."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -118,6 +131,9 @@ class ProblemFrame(BaseModel):
     errors: list[ErrorItem] | None = None
     #: Seconds to wait before sending again (429 ``websocket_rate_limited``); absent from other problems.
     retry_after: Annotated[float, BeforeValidator(_json_number), Field(ge=0)] | None = None
+    seq: SessionSeq = None
+
+    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
 
     @field_validator("retry_after", mode="before")
     @classmethod
@@ -128,7 +144,8 @@ class ProblemFrame(BaseModel):
 
 
 class CompletionPayload(BaseModel):
-    """Sent only to clients that negotiated completion (subprotocol ``beeflow.v1``).
+    """Sent only to clients that negotiated completion (subprotocol ``beeflow.v1`` or ``beeflow.v2``,
+    where it carries ``seq``).
 
     It closes a request that succeeded: every event for it has been sent (``events`` counts those
     that reached this connection). A request that failed ends with a problem frame instead.
@@ -138,8 +155,39 @@ class CompletionPayload(BaseModel):
 
     msg_id: Uuid
     req_id: Uuid
+    seq: SessionSeq = None
     completed: str
     events: Annotated[JsonInt, Field(ge=0)]
+
+    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
+
+
+class SessionState(BaseModel):
+    """The ``session`` member of a session frame (see :mod:`beeflow_websocket.core.sessions`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    epoch: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    resumed: StrictBool
+    #: Why a resume was refused; absent otherwise (never null).
+    resync: Literal["unknown-session", "epoch-changed", "history-gap", "user-changed"] | None = None
+
+    @field_validator("resync", mode="before")
+    @classmethod
+    def _present_means_reason(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("resync is a reason when present")
+        return value
+
+
+class SessionFrame(BaseModel):
+    """The first frame of a ``beeflow.v2`` connection: the session it serves. It has no ``seq``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    msg_id: Uuid
+    session: SessionState
 
 
 def _not_blank(value: str | None) -> str | None:

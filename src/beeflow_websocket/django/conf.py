@@ -18,6 +18,9 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_OUTGOING``              defaults     ``OutgoingLimits`` or a mapping of its fields: the
                                                          queue per connection, the grace and the close
                                                          code (1013 or 1008) of a slow connection
+``BEEFLOW_WEBSOCKET_RESUME``                ``None``     sessions of ``beeflow.v2`` clients: a mapping of
+                                                         ``ResumeConfig`` fields (``window``, ``max_frames``,
+                                                         ``max_bytes``, ``max_age``), or ``False``
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -33,7 +36,7 @@ from channels import DEFAULT_CHANNEL_LAYER
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
+from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig, resume_config
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.hub import Hub, LocalHub
 from beeflow_websocket.core.outgoing import outgoing_limits
@@ -61,6 +64,7 @@ def protocol_config() -> ProtocolConfig:
         max_connections=getattr(settings, f"{PREFIX}MAX_CONNECTIONS", None),
         idle_timeout=getattr(settings, f"{PREFIX}IDLE_TIMEOUT", None),
         outgoing=outgoing_limits(getattr(settings, f"{PREFIX}OUTGOING", None)),
+        resume=resume_config(getattr(settings, f"{PREFIX}RESUME", None)),
     )
 
 

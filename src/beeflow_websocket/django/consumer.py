@@ -63,7 +63,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
 
     The handshake is refused (HTTP 403) when ``scope["user"]`` is missing or not authenticated, or
     when ``BEEFLOW_WEBSOCKET_ALLOWED_ORIGINS`` is set and the browser's ``Origin`` is not in it.
-    Otherwise the consumer selects ``beeflow.v1`` (or ``access-token``, never the token) and hands
+    Otherwise the consumer selects ``beeflow.v2`` or ``beeflow.v1`` (or ``access-token``, never the token) and hands
     every frame to the core.
 
     Frames wait in a bounded queue (``max_queued_frames``) for one pump task that passes them to
@@ -128,7 +128,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             # As in 0.3.0 the websocket id is the consumer's channel name, so code that sends to it
             # through the channel layer (``beeflow.websocket.event``) still reaches this connection.
             websocket_id=self.channel_name if self.channel_layer is not None else None,
-            completion=handshake.completion,
+            handshake=handshake,
         )
         self.connection = connection
         hub = dispatcher.hub
@@ -136,6 +136,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             isinstance(hub, ChannelLayerHub)
             and self.channel_layer is not None
             and hub.alias == self.channel_layer_alias
+            and not handshake.sessions
         ):
             # Deliveries come through this consumer's channel, handled only after connect() returns,
             # so the connection joins its groups before the accept (as Channels' ``groups`` do) and
@@ -144,7 +145,10 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await dispatcher.open(connection)
             await self.accept(handshake.subprotocol)
         else:
-            # Other hubs call the connection directly: nothing may be sent before the accept.
+            # Other hubs call the connection directly: nothing may be sent before the accept. A
+            # session (beeflow.v2) gets a channel of its own from the hub, read by a task that
+            # outlives this consumer: a delivery Channels is handing to a consumer as it stops
+            # would be lost.
             await self.accept(handshake.subprotocol)
             await dispatcher.open(connection)
         self._writable = _Writable.register(self.base_send)
@@ -161,7 +165,8 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     async def beeflow_deliver(self, message: dict[str, Any]) -> None:
         """A delivery from the channel layer (see :mod:`beeflow_websocket.django.hub`)."""
         connection = self.connection
-        if connection is None or connection.closed or message.get("exclude") == connection.websocket_id:
+        # A closed connection still takes deliveries: a session (beeflow.v2) keeps them for its resume.
+        if connection is None or message.get("exclude") == connection.websocket_id:
             return
         try:
             await connection.deliver(delivery_from_message(message))
@@ -175,7 +180,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         like any delivery from elsewhere.
         """
         connection = self.connection
-        if connection is None or connection.closed:
+        if connection is None:
             return
         try:
             await connection.deliver(Delivery(Address.websocket(connection.websocket_id), _tail_of(message["payload"])))

@@ -4,7 +4,8 @@ Every address becomes a channel-layer group: one per user, one per application g
 connection (for ``websocket`` recipients). A :class:`~beeflow_websocket.django.consumer.WebSocketConsumer`
 binds its own channel with :meth:`ChannelLayerHub.bind` before opening its connection, and the
 layer brings each delivery back to it as a ``beeflow.deliver`` message. Any other member (the
-in-memory test clients, for example) gets a channel and a reader task of its own.
+in-memory test clients, or the session of a ``beeflow.v2`` connection, which must keep getting
+deliveries after its consumer is gone) gets a channel and a reader task of its own.
 """
 
 from __future__ import annotations

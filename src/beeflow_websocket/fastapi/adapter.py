@@ -21,7 +21,8 @@ from beeflow_websocket.core.dispatcher import (
     Dispatcher,
     build_dispatcher,
 )
-from beeflow_websocket.core.handshake import negotiate, origin_allowed
+from beeflow_websocket.core.handshake import negotiate, negotiated, origin_allowed
+from beeflow_websocket.core.history import History
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 
@@ -53,14 +54,17 @@ def configure_beeflow_websocket(
     max_connections: int | None = None,
     idle_timeout: float | None = None,
     outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
+    resume: Any = None,
+    history: History | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
     With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
     package and its parents are imported, then the packages ``autodiscover_packages`` with every
     module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
-    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout`` and
-    ``outgoing`` (the slow-consumer limits and close code) are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s.
+    hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout``,
+    ``outgoing`` (the slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients)
+    are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s; ``history`` replaces the in-process session history.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -77,6 +81,8 @@ def configure_beeflow_websocket(
         max_connections=max_connections,
         idle_timeout=idle_timeout,
         outgoing=outgoing,
+        resume=resume,
+        history=history,
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
@@ -126,10 +132,9 @@ async def handle_beeflow_websocket(
             await websocket.close(code=_POLICY_VIOLATION)
             return
         handshake = negotiate(websocket.scope.get("subprotocols", ()))
-        completion = handshake.completion
     else:
-        # The application accepted the socket itself: completion is on if it selected beeflow.v1.
-        completion = negotiate([websocket.scope.get("subprotocol") or ""]).completion
+        # The application accepted the socket itself: what it selected decides.
+        handshake = negotiated(websocket.scope.get("subprotocols", ()), websocket.scope.get("subprotocol"))
     if not dispatcher.admit():
         # max_connections reached: a close code the browser can see, rather than an HTTP status it cannot.
         if connecting:
@@ -144,7 +149,7 @@ async def handle_beeflow_websocket(
         if connecting:
             await websocket.accept(subprotocol=handshake.subprotocol)
         connection = dispatcher.connection(
-            send=websocket.send_text, close=close, user_id=user_id, websocket_id=websocket_id, completion=completion
+            send=websocket.send_text, close=close, user_id=user_id, websocket_id=websocket_id, handshake=handshake
         )
         await dispatcher.open(connection)
         try:

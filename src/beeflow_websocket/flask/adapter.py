@@ -36,11 +36,12 @@ from beeflow_websocket.core.dispatcher import (
     Dispatcher,
     build_dispatcher,
 )
-from beeflow_websocket.core.handshake import TokenResolver, negotiate
+from beeflow_websocket.core.handshake import TokenResolver, negotiated
+from beeflow_websocket.core.history import History
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 
-from .handshake import EXTENSION, State, Subprotocols, check_handshake
+from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
 
@@ -99,6 +100,8 @@ def configure_beeflow_websocket(
     max_connections: int | None = None,
     idle_timeout: float | None = None,
     outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
+    resume: Any = None,
+    history: History | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -107,8 +110,9 @@ def configure_beeflow_websocket(
     module under them (as in 0.3.0). ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
     async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
     the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
-    off. ``hub`` replaces the in-process hub. ``rate_limit``, ``action_rate_limits``,
-    ``max_connections``, ``idle_timeout`` and ``outgoing`` (the slow-consumer limits and close code) are
+    off. ``hub`` replaces the in-process hub and ``history`` the in-process session history.
+    ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout``, ``outgoing`` (the
+    slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
     ``ping_interval``, keeping any other keys.
@@ -128,6 +132,8 @@ def configure_beeflow_websocket(
         max_connections=max_connections,
         idle_timeout=idle_timeout,
         outgoing=outgoing,
+        resume=resume,
+        history=history,
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
@@ -185,7 +191,7 @@ def handle_beeflow_websocket(
     """Serve one flask-sock WebSocket until it closes; call it from the route function.
 
     Blocks the request thread, as flask-sock routes do. Completion frames are on when the
-    handshake selected ``beeflow.v1``.
+    handshake selected ``beeflow.v1`` or ``beeflow.v2`` (which also brings sessions).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if EXTENSION not in app.extensions:
@@ -207,11 +213,11 @@ def handle_beeflow_websocket(
 def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | None, websocket_id: str | None) -> None:
     loop = track(dispatcher)
     websocket_id = websocket_id or str(uuid.uuid4())
-    completion = negotiate([websocket.subprotocol or ""]).completion
+    handshake = negotiated(offered_subprotocols(), websocket.subprotocol)
     _no_delay(websocket)
     sender = Sender(websocket, loop, name=f"beeflow-websocket-sender-{websocket_id}")
     connection = dispatcher.connection(
-        send=sender.send, close=sender.close, user_id=user_id, websocket_id=websocket_id, completion=completion
+        send=sender.send, close=sender.close, user_id=user_id, websocket_id=websocket_id, handshake=handshake
     )
     handoff = Handoff(loop)
     handoff.call(dispatcher.open(connection))

@@ -48,7 +48,7 @@ class Subprotocols:
 
     simple-websocket selects the first subprotocol the client offers that is ``in`` its list.
     This container answers yes for exactly ``negotiate(offered).subprotocol`` of the request being
-    upgraded (``beeflow.v1``, else ``access-token``, never the token), so that is what gets
+    upgraded (``beeflow.v2``, else ``beeflow.v1``, else ``access-token``, never the token), so that is what gets
     selected. When the core selects nothing, the application's own list (``fallback``) applies.
     """
 

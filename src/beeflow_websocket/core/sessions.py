@@ -1,0 +1,282 @@
+"""Sessions of ``beeflow.v2`` connections: numbered frames, a history, and resume after a reconnect.
+
+A :class:`Session` is what the hub delivers to on a v2 connection (its websocket id, user and
+groups), and it outlives its socket. It numbers every frame it sends (``seq`` 1, 2, 3, ...),
+records each in the :class:`~.history.History` and hands it to the :class:`~.outgoing.Outgoing` of
+the connection currently serving it (its *front*), if any. When the socket goes, the session is
+parked for ``ResumeConfig.window`` seconds: deliveries are still numbered and recorded, running
+actions keep running and their frames are recorded too. A new connection naming the session
+(``beeflow.resume.<id>.<epoch>.<seq>``) takes it over: it gets the session frame, then every
+recorded frame after its ``seq``, then live frames, with nothing in between lost or repeated.
+When the window ends the session's running actions are cancelled and it is forgotten.
+
+:class:`Sessions` (one per dispatcher) finds the session a client names and decides, as the wire
+contract says, whether it can resume or why not (the ``resync`` reason).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .config import ResumeConfig
+from .frames import event_frame, session_frame
+from .handshake import ResumeRequest
+from .history import History, MemoryHistory
+from .hub import Delivery, Hub
+from .ids import new_msg_id
+from .outgoing import Outgoing, TransportGone
+
+if TYPE_CHECKING:
+    from .action_registry import UserId
+    from .connection import Connection
+
+__all__ = [
+    "EPOCH_CHANGED",
+    "HISTORY_GAP",
+    "RESYNC_REASONS",
+    "UNKNOWN_SESSION",
+    "USER_CHANGED",
+    "Greeting",
+    "Session",
+    "Sessions",
+]
+
+logger = logging.getLogger("beeflow_websocket")
+
+UNKNOWN_SESSION = "unknown-session"
+EPOCH_CHANGED = "epoch-changed"
+HISTORY_GAP = "history-gap"
+USER_CHANGED = "user-changed"
+#: Every ``resync`` reason of the session frame (a closed set: ``schema/frames/session.json``).
+RESYNC_REASONS = frozenset({UNKNOWN_SESSION, EPOCH_CHANGED, HISTORY_GAP, USER_CHANGED})
+
+#: Close code and reason for a socket whose session a newer connection took over.
+CLOSE_TAKEN_OVER = 1000
+TAKEN_OVER_REASON = "session resumed on another connection"
+
+Make = Callable[[int], str]
+
+
+class Greeting:
+    """What a front sends first: the session frame, then the replay; ``after`` is the last seq in it."""
+
+    __slots__ = ("after", "frames", "resumed", "resync")
+
+    def __init__(self, frames: list[str], after: int, *, resumed: bool, resync: str | None) -> None:
+        self.frames = frames
+        self.after = after
+        self.resumed = resumed
+        self.resync = resync
+
+
+class Session:
+    """One resumable session: the hub member of a v2 connection, across its sockets."""
+
+    def __init__(
+        self, sessions: Sessions, session_id: str, *, websocket_id: str, user_id: UserId | None, user_key: str | None
+    ) -> None:
+        self.id = session_id
+        self.websocket_id = websocket_id
+        self.user_id = user_id
+        self.user_key = user_key
+        self.groups: set[str] = set()
+        #: Actions of this session still running (they outlive a socket, not the session).
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.seq = 0
+        self.ended = False
+        #: The connection serving the session now; ``None`` while parked.
+        self.front: Connection | None = None
+        self._sessions = sessions
+        self._history = sessions.history
+        # Outgoing: live; list: frames made while a front is being greeted; None: parked.
+        self._outlet: Outgoing | list[tuple[int, str]] | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        state = "ended" if self.ended else "parked" if self.front is None else "live"
+        return f"<Session {self.id} {state} seq={self.seq} websocket={self.websocket_id}>"
+
+    @property
+    def parked(self) -> bool:
+        return self.front is None and not self.ended
+
+    def _number(self, make: Make) -> tuple[int, str]:
+        seq = self.seq = self.seq + 1
+        frame = make(seq)
+        self._history.record(self.id, seq, frame)
+        return seq, frame
+
+    async def write(self, make: Make) -> None:
+        """Number, record and send one of the session's own answers (waits while its queue is full)."""
+        seq, frame = self._number(make)
+        outlet = self._outlet
+        if isinstance(outlet, Outgoing):
+            # TransportGone: the socket went (its front parked the session); the frame is in the history.
+            with contextlib.suppress(TransportGone):
+                await outlet.write(frame)
+        elif outlet is not None:
+            outlet.append((seq, frame))
+
+    def offer(self, make: Make) -> None:
+        """Number, record and queue a delivery without waiting."""
+        seq, frame = self._number(make)
+        outlet = self._outlet
+        if isinstance(outlet, Outgoing):
+            outlet.offer(frame)
+        elif outlet is not None:
+            outlet.append((seq, frame))
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """An event addressed to the session's websocket id, user or groups (the hub's ``Member``)."""
+        if self.ended:
+            return
+        tail = delivery.tail
+        self.offer(lambda seq: event_frame(new_msg_id(), None, seq, tail))
+
+    def take(self, front: Connection) -> None:
+        """``front`` serves the session from now on; its frames wait until :meth:`go_live`."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        old, self.front = self.front, front
+        self._outlet = []
+        if old is not None and old is not front:
+            old.taken_over()
+
+    def go_live(self, front: Connection, outgoing: Outgoing, greeting: Greeting) -> None:
+        """Send the greeting and what was made since, then every frame as it comes."""
+        if self.front is not front:
+            return
+        buffered = self._outlet if isinstance(self._outlet, list) else []
+        frames = [*greeting.frames, *(frame for seq, frame in buffered if seq > greeting.after)]
+        self._outlet = outgoing
+        outgoing.start(frames)
+
+    def lost(self, front: Connection) -> None:
+        """``front``'s socket can take no more frames: park the session (idempotent)."""
+        if self.front is not front or self.ended:
+            return
+        self.front = None
+        self._outlet = None
+        window = self._sessions.config.window
+        loop = asyncio.get_running_loop()
+        if window > 0:
+            self._expiry = loop.call_later(window, self._expire)
+        else:
+            self._expire()
+
+    def socket_ended(self, front: Connection) -> None:
+        """``front``'s adapter is done with its socket."""
+        self.lost(front)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        self._sessions.discard(self)  # no resume from now on, though ending it takes a task
+        self._sessions.keep(asyncio.get_running_loop().create_task(self.end()))
+
+    async def end(self) -> None:
+        """Forget the session: cancel its actions, leave the hub, drop its history."""
+        if self.ended:
+            return
+        self.ended = True
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        self._sessions.discard(self)
+        front, self.front = self.front, None
+        self._outlet = None
+        if front is not None:
+            front.taken_over()
+        tasks = [task for task in self.tasks if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.groups.clear()
+        try:
+            await self._sessions.hub.detach(self)
+        finally:
+            await self._history.forget(self.id)
+        logger.debug("session %s ended", self.id)
+
+
+class Sessions:
+    """The sessions of one dispatcher, and the rules for resuming them."""
+
+    def __init__(self, config: ResumeConfig, hub: Hub, history: History | None = None) -> None:
+        self.config = config
+        self.hub = hub
+        self.history: History = history or MemoryHistory(
+            max_events=config.max_frames, max_bytes=config.max_bytes, max_age=config.history_age
+        )
+        self._sessions: dict[str, Session] = {}
+        self._ending: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def discard(self, session: Session) -> None:
+        if self._sessions.get(session.id) is session:
+            del self._sessions[session.id]
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        self._ending.add(task)
+        task.add_done_callback(self._ending.discard)
+
+    async def close(self) -> None:
+        """End every session (for an application shutting down, and tests)."""
+        for session in list(self._sessions.values()):
+            await session.end()
+
+    def _check(self, request: ResumeRequest, user_key: str | None) -> tuple[Session | None, str | None]:
+        if request.epoch != self.history.epoch:
+            return None, EPOCH_CHANGED
+        session = self._sessions.get(request.session)
+        if session is None or session.ended:
+            return None, UNKNOWN_SESSION
+        if session.user_key != user_key:
+            return None, USER_CHANGED
+        if request.seq > session.seq:
+            return None, HISTORY_GAP
+        return session, None
+
+    async def open(self, front: Connection, request: ResumeRequest | None) -> tuple[Session, Greeting]:
+        """The session ``front`` serves (resumed or new) and what to send it first."""
+        resync: str | None = None
+        if request is not None:
+            session, resync = self._check(request, front.user_key)
+            if session is not None:
+                session.take(front)
+                replay = [] if request.seq == session.seq else await self.history.replay(session.id, request.seq)
+                if replay is not None and session.front is front:
+                    greeting = self._greeting(session, replay, request.seq + len(replay), resumed=True, resync=None)
+                    return session, greeting
+                resync = HISTORY_GAP
+                if session.front is front:
+                    session.front = None  # ending it must not close the socket asking
+                await session.end()  # the client cannot get what it missed: it resyncs on a new session
+        session = Session(
+            self,
+            os.urandom(16).hex(),
+            websocket_id=front.websocket_id,
+            user_id=front.user_id,
+            user_key=front.user_key,
+        )
+        self._sessions[session.id] = session
+        session.take(front)
+        await self.hub.attach(session)
+        return session, self._greeting(session, [], 0, resumed=False, resync=resync)
+
+    def _greeting(
+        self, session: Session, replay: list[str], after: int, *, resumed: bool, resync: str | None
+    ) -> Greeting:
+        first = session_frame(new_msg_id(), session.id, self.history.epoch, resumed=resumed, resync=resync)
+        return Greeting([first, *replay], after, resumed=resumed, resync=resync)
