@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak bench-slow build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak bench-slow bench-resume build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -11,7 +11,7 @@ help:
 	@echo "demo-core  an in-process tour of the protocol with hand-written actions"
 	@echo "test       every test suite"
 	@echo "test-core  the framework-free core only"
-	@echo "test-ts    the TypeScript client: build, typecheck, unit tests, size budget"
+	@echo "test-ts    the TypeScript client: build, typecheck, unit tests, size budget, scenarios on a real server"
 	@echo "lint       ruff check + ruff format --check + import-linter contracts (pyproject.toml)"
 	@echo "mypy       mypy --strict on src/ and codegen/src/"
 	@echo "check      lint + mypy + drift of the checked-in generated code"
@@ -26,6 +26,7 @@ help:
 	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
 	@echo "bench-slow  one member that stops reading while 20,000 1 KB events go to its group, on each adapter's server"
 	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
+	@echo "bench-resume    sessions: v2 against v1 dispatch, a 1,000-event replay against live, memory per parked session"
 	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO and Channels"
 
 ensure-uv:
@@ -60,7 +61,7 @@ test-e2e-deps:
 	cd tests/e2e && npm ci --no-audit --no-fund
 
 test-ts:
-	cd clients/typescript && npm ci --no-audit --no-fund && npm run check
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run check && npm run e2e
 
 test-core: ensure-uv
 	$(RUN) pytest tests/core
@@ -128,6 +129,9 @@ fuzz: ensure-uv
 
 soak: ensure-uv
 	$(RUN) python benchmarks/soak.py
+
+bench-resume: ensure-uv
+	$(RUN) python benchmarks/resume.py
 
 bench-slow: ensure-uv
 	$(RUN) python benchmarks/slow_consumer.py

@@ -203,6 +203,19 @@ async def test_an_unknown_session_or_another_epoch_gets_a_new_session(kit: Kit) 
             assert client.session["resync"] == "epoch-changed"
 
 
+async def test_a_frame_over_the_size_limit_ends_the_session(kit: Kit) -> None:
+    dispatcher = Dispatcher(ProtocolConfig(max_message_size=1000))
+    async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
+        await client.request("echo", {"text": "a"})
+        frames = await client.send_frame(json.dumps({"action": "echo", "payload": {"text": "x" * 2000}}))
+        assert [frame["status"] for frame in frames if "status" in frame] == [413]
+        assert client.close_code == 1009
+        async with client.resume() as again:  # nothing can answer the refused request: start afresh
+            assert again.session["resync"] == "unknown-session"
+            assert again.received[1:] == []
+        assert dispatcher.sessions.get(client.session["id"]) is None
+
+
 async def test_a_seq_the_session_never_sent_is_a_history_gap(kit: Kit) -> None:
     dispatcher = Dispatcher()
     async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:

@@ -125,20 +125,25 @@ const scenarios = {
     bob.close();
   },
 
-  async "an oversized frame: 413 problem, close 1009, reconnect"(url) {
+  async "an oversized frame: 413 problem, close 1009, the session ends, a fresh one"(url) {
     const client = createClient(url, { token: "token-carol", retryDelay: 50 });
     const problems = [];
     const gaps = [];
+    const resyncs = [];
     client.onProblem((problem) => problems.push(problem.status));
     client.onGap((gap) => gaps.push(gap.reason));
+    client.onResync((resync) => resyncs.push(resync.reason));
     await client.request("health");
+    // The server never read the frame, so no replay can answer it: it ends the session, the client's
+    // resume is refused and the request fails with the close code of the socket it was sent on.
     const lost = await client.request("echo", { text: "x".repeat(70_000) }).catch((error) => error);
     assert.ok(lost instanceof ConnectionLostError);
     assert.equal(lost.code, 1009);
     assert.deepEqual(problems, [413]);
     await opened(client);
     assert.equal((await client.request("health")).length, 1);
-    assert.deepEqual(gaps, ["reconnect"]);
+    assert.deepEqual(resyncs, ["unknown-session"]);
+    assert.deepEqual(gaps, []);
     client.close();
   },
 

@@ -339,6 +339,10 @@ class Connection:
             await self._outgoing.close(CLOSE_MESSAGE_TOO_BIG, "message too big")
         except _TransportGone:
             pass
+        if self._session is not None:
+            # The frame was never read, so no replay can answer the request it carried: the session
+            # ends, and a client that resumes is told to resync and fails its requests in flight.
+            await self._session.end()
 
     async def _run_slot(self, frame: str | bytes) -> None:
         try:
