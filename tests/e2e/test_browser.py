@@ -42,7 +42,7 @@ def run(browser: Browser, server: ChatServer, page: str, scenario: str, *args: s
 
 def test_requests_resolve_with_typed_replies(browser: Browser, server: ChatServer, page: str) -> None:
     result = run(browser, server, page, "requests", "e2e-requests")
-    assert result["completion"] is True  # beeflow.v1 negotiated: requests end at completion frames
+    assert result["completion"] is True  # beeflow.v2 negotiated: requests end at completion frames
     [joined] = result["joined"]
     assert joined["event"] == "chat.joined"
     assert joined["payload"] == {"room": "e2e-requests", "user": "alice"}
@@ -59,7 +59,8 @@ def test_requests_resolve_with_typed_replies(browser: Browser, server: ChatServe
         {"room": "e2e-requests", "user": "alice", "typing": True},
     )
     assert [event["event"] for event in result["left"]] == ["chat.left"]
-    assert [event["seq"] for event in [joined, posted, typing]] == [1, 2, 3]
+    # On beeflow.v2 every frame of the session is numbered: each request's completion sits between.
+    assert [event["seq"] for event in [joined, posted, typing]] == [1, 3, 5]
 
 
 def test_problems_reject_with_problem_error(browser: Browser, server: ChatServer, page: str) -> None:
@@ -113,7 +114,10 @@ def test_reconnects_after_the_server_restarts(browser: Browser, server: ChatServ
     server.start()
     after = run(browser, server, page, "afterRestart", "e2e-restart")
     assert after["rejoined"]["resolved"][0]["event"] == "chat.joined"  # queued while down, sent on reconnect
-    assert after["gaps"] == [{"reason": "reconnect", "lastSeq": 1}]
+    # A new server process has a new history epoch: the resume is refused with a resync (the
+    # joined event and its completion were seq 1 and 2), never reported as a silent gap.
+    assert after["resyncs"] == [{"reason": "epoch-changed", "lastSeq": 2}]
+    assert after["gaps"] == []
     assert "reconnecting" in after["states"]
     assert after["states"][-1] == "open"
     assert after["posted"]["payload"]["author"] == "erin"
