@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from websockets.exceptions import InvalidStatus
 
@@ -31,3 +33,21 @@ def test_cross_origin_handshake_is_refused(server: Server) -> None:
     assert refused.value.response.status_code == 403
     with Client(server.url, origin="http://allowed.example") as client:
         assert client.request("health")[-1]["completed"] == "health"
+
+
+def test_tokens_never_reach_a_frame_or_a_log_line(server: Server) -> None:
+    accepted, refused = "token-zed", "wrong-secret-7f3a"
+    with Client(server.url, token=accepted) as client:
+        frames = [*client.request("whoami"), *client.request("fail"), *client.request("echo", {"text": 1})]
+        client.send_raw("not json")
+        frames.append(client.recv())
+    assert frames[0]["payload"]["user_id"] == "zed"
+    assert [frame["status"] for frame in frames if "status" in frame] == [500, 422, 400]
+    with pytest.raises(InvalidStatus):
+        Client(server.url, token=refused)
+    wire = json.dumps(frames)
+    logs = server.logs()
+    assert "RuntimeError" in logs  # the 500 was logged with its traceback ...
+    for token in (accepted, refused):
+        assert token not in wire
+        assert token not in logs  # ... and no token anywhere in the log
