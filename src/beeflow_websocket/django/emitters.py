@@ -7,19 +7,15 @@ used). New code pushes with ``get_dispatcher().push(event)`` instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
-from uuid import UUID
 
 from beeflow_websocket.core.emitting import routed
 from beeflow_websocket.core.hub import Delivery
+from beeflow_websocket.core.legacy import MessageIdFactory, SequenceProvider
 
 from .hub import delivery_message, layer_group
 
 __all__ = ["MessageIdFactory", "SequenceProvider", "WebSocketChannelLayerProtocol", "WebSocketEventEmitter"]
-
-MessageIdFactory = Callable[[], UUID]
-SequenceProvider = Callable[[], int]
 
 
 class WebSocketChannelLayerProtocol(Protocol):
