@@ -23,7 +23,7 @@ def fill(history: RedisHistory, count: int, *, session: str = "s", start: int = 
 
 @pytest.fixture
 async def history(redis_server: RedisServer) -> AsyncIterator[RedisHistory]:
-    history = RedisHistory(redis_server.url, key_prefix="t:", timeout=1.0, min_backoff=0.05, max_backoff=0.2)
+    history = RedisHistory(redis_server.url, key_prefix="t", timeout=1.0, min_backoff=0.05, max_backoff=0.2)
     await history.ready()
     try:
         yield history
@@ -34,8 +34,8 @@ async def history(redis_server: RedisServer) -> AsyncIterator[RedisHistory]:
 
 
 async def test_every_process_on_one_redis_shares_one_epoch(redis_server: RedisServer) -> None:
-    first = RedisHistory(redis_server.url, key_prefix="e:")
-    second = RedisHistory(redis_server.url, key_prefix="e:")
+    first = RedisHistory(redis_server.url, key_prefix="e")
+    second = RedisHistory(redis_server.url, key_prefix="e")
     assert first.epoch != second.epoch  # proposals, before either reached Redis
     await first.ready()
     await second.ready()
@@ -80,7 +80,7 @@ async def test_unknown_session_or_a_seq_never_sent_cannot_be_replayed(history: R
 
 
 async def test_a_gap_past_the_trimmed_stream_is_refused_not_replayed_in_part(redis_server: RedisServer) -> None:
-    history = RedisHistory(redis_server.url, key_prefix="m:", max_events=10)
+    history = RedisHistory(redis_server.url, key_prefix="m", max_events=10)
     # MAXLEN ~ trims whole stream nodes: write enough that the oldest frames are surely gone.
     fill(history, 1000)
     assert await history.replay("s", 0) is None
@@ -115,7 +115,7 @@ async def test_redis_losing_its_data_changes_the_epoch(history: RedisHistory, re
 async def test_sessions_resume_through_redis_history_and_refuse_an_old_epoch(redis_server: RedisServer) -> None:
     from beeflow_websocket.core.handshake import ResumeRequest
 
-    history = RedisHistory(redis_server.url, key_prefix="x:")
+    history = RedisHistory(redis_server.url, key_prefix="x")
     sessions = Sessions(ResumeConfig(), LocalHub(), history)
     front = _Front()
     session, greeting = await sessions.open(front, None)  # type: ignore[arg-type]
@@ -151,7 +151,7 @@ class _Front:
 async def test_redis_down_buffers_within_the_bound_then_drops_and_refuses_the_gap(
     redis_server: RedisServer,
 ) -> None:
-    history = RedisHistory(redis_server.url, key_prefix="d:", max_pending=5, timeout=0.5, min_backoff=0.05)
+    history = RedisHistory(redis_server.url, key_prefix="d", max_pending=5, timeout=0.5, min_backoff=0.05)
     await history.ready()
     fill(history, 2)
     assert await history.flush()

@@ -1,12 +1,12 @@
 """The history of resumable sessions in Redis, so it outlives the process that recorded it.
 
-Each session's frames go to a Redis Stream ``<prefix>h:<session>`` (one entry per frame: ``s`` its
+Each session's frames go to a Redis Stream ``<prefix>:h:<session>`` (one entry per frame: ``s`` its
 seq, ``f`` the frame), trimmed to about ``max_events`` entries and expiring ``max_age`` seconds after
 the last write. :meth:`RedisHistory.record` never waits: frames are queued and a writer task sends
 them in pipelines as soon as the event loop is free. That queue is what a ``kill -9`` of the
 process can lose; a resume that needs a lost frame gets ``history-gap``, never a partial replay.
 
-The *epoch* is the key ``<prefix>epoch``, set once with ``SET NX`` by the first process to reach
+The *epoch* is the key ``<prefix>:epoch``, set once with ``SET NX`` by the first process to reach
 the Redis, and checked on every write. A Redis that lost its data (a restart without persistence,
 a flush) no longer has it: the next process to notice sets a new one, every process adopts it, and
 a client naming the old one gets ``epoch-changed``.
@@ -104,7 +104,7 @@ class RedisHistory:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.redis_options = dict(redis_options or {})
-        self._epoch_key = f"{key_prefix}epoch"
+        self._epoch_key = f"{key_prefix}:epoch"
         # Until Redis is reached this process's own proposal; replaced by the one Redis holds.
         self._epoch = os.urandom(8).hex()
         self._epoch_checked = False
@@ -220,7 +220,7 @@ class RedisHistory:
     # The writer.
 
     def _stream(self, session: str) -> str:
-        return f"{self.key_prefix}h:{session}"
+        return f"{self.key_prefix}:h:{session}"
 
     def _bind(self) -> None:
         loop = asyncio.get_running_loop()
