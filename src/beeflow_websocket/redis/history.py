@@ -18,17 +18,19 @@ are dropped and their sessions can no longer be replayed from before them (``his
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from .wire import DEFAULT_PREFIX
 
@@ -38,6 +40,23 @@ logger = logging.getLogger("beeflow_websocket")
 
 #: Frames sent in one pipeline.
 _BATCH = 512
+
+# The newest ARGV[1] frames of a stream, oldest first, as one string of ``<seq>:<bytes>:<frame>``
+# (one reply to parse instead of four per frame), and the epoch.
+_TAIL = """
+local entries = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[1])
+local parts = {}
+for i = #entries, 1, -1 do
+  local fields = entries[i][2]
+  local seq, frame = '0', ''
+  for j = 1, #fields, 2 do
+    if fields[j] == 's' then seq = fields[j + 1] elseif fields[j] == 'f' then frame = fields[j + 1] end
+  end
+  parts[#parts + 1] = seq .. ':' .. #frame .. ':' .. frame
+end
+return {redis.call('GET', KEYS[2]) or false, table.concat(parts)}
+"""
+_TAIL_SHA = hashlib.sha1(_TAIL.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,17 +184,22 @@ class RedisHistory:
         if after_seq < self._dropped_through.get(session, 0):
             return None
         try:
-            async with self._redis().pipeline(transaction=False) as pipe:
-                pipe.get(self._epoch_key)
-                pipe.xrevrange(self._stream(session), "+", "-", count=last - after_seq)
-                epoch, entries = await pipe.execute()
+            client = self._redis()
+            keys = [self._stream(session), self._epoch_key]
+            epoch, blob = await client.evalsha(_TAIL_SHA, 2, *keys, last - after_seq)
+        except NoScriptError:
+            try:
+                epoch, blob = await client.eval(_TAIL, 2, *keys, last - after_seq)
+            except (RedisError, OSError) as error:
+                self._failed(error)
+                return None
         except (RedisError, OSError) as error:
             self._failed(error)
             return None
         if epoch is None or epoch.decode() != self._epoch:
             self._epoch_checked = False  # Redis lost its data: the next write or greeting sets a new epoch
             return None
-        return _contiguous(reversed(entries), after_seq, last)
+        return _contiguous(_entries(blob), after_seq, last)
 
     async def forget(self, session: str) -> None:
         if self._last.pop(session, None) is None:
@@ -373,16 +397,27 @@ class RedisHistory:
             self._down_since = None
 
 
-def _contiguous(entries: Any, after_seq: int, last: int) -> list[str] | None:
+def _entries(blob: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(seq, frame)`` pairs from the tail script's ``<seq>:<bytes>:<frame>...`` string."""
+    index, end = 0, len(blob)
+    while index < end:
+        colon = blob.index(b":", index)
+        second = blob.index(b":", colon + 1)
+        start = second + 1
+        stop = start + int(blob[colon + 1 : second])
+        yield int(blob[index:colon]), blob[start:stop]
+        index = stop
+
+
+def _contiguous(entries: Iterable[tuple[int, bytes]], after_seq: int, last: int) -> list[str] | None:
     """The frames ``after_seq + 1 .. last`` from stream entries, or ``None`` if any is missing."""
     frames: list[str] = []
     expected = after_seq + 1
-    for _, fields in entries:
-        seq = int(fields[b"s"])
+    for seq, frame in entries:
         if seq < expected:
             continue  # a frame written twice (a pipeline retried after a broken connection)
         if seq != expected:
             return None
-        frames.append(fields[b"f"].decode())
+        frames.append(frame.decode())
         expected += 1
     return frames if expected == last + 1 else None
