@@ -175,3 +175,19 @@ async def test_redis_down_buffers_within_the_bound_then_drops_and_refuses_the_ga
     assert await history.replay("s", 1) is None
     assert await history.replay("s", 5) == [f"frame-{seq}" for seq in range(6, 11)]
     await history.aclose()
+
+
+async def test_frames_with_colons_and_multibyte_text_replay_intact(history: RedisHistory) -> None:
+    frames = ['{"text":"a:1:b"}', '{"text":"zażółć 🐝 : 12:"}', "", "3:x:"]
+    for seq, frame in enumerate(frames, start=1):
+        history.record("u", seq, frame)
+    assert await history.replay("u", 0) == frames
+
+
+async def test_a_frame_written_twice_is_replayed_once(history: RedisHistory, redis_server: RedisServer) -> None:
+    fill(history, 3)
+    assert await history.flush()
+    async with Redis.from_url(redis_server.url) as client:
+        await client.xadd("t:h:s", {"s": "3", "f": "frame-3"})  # as a retried pipeline would
+    history.record("s", 4, "frame-4")
+    assert await history.replay("s", 1) == ["frame-2", "frame-3", "frame-4"]

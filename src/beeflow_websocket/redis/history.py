@@ -41,20 +41,30 @@ logger = logging.getLogger("beeflow_websocket")
 #: Frames sent in one pipeline.
 _BATCH = 512
 
-# The newest ARGV[1] frames of a stream, oldest first, as one string of ``<seq>:<bytes>:<frame>``
-# (one reply to parse instead of four per frame), and the epoch.
+# The frames of a stream with a seq above ARGV[1], oldest first, as one string of
+# ``<seq>:<bytes>:<frame>`` (one reply to parse instead of four per frame), and the epoch. Read
+# newest first, ARGV[2] entries at a time, down to the first seq at or below ARGV[1].
 _TAIL = """
-local entries = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[1])
-local parts = {}
-for i = #entries, 1, -1 do
-  local fields = entries[i][2]
-  local seq, frame = '0', ''
-  for j = 1, #fields, 2 do
-    if fields[j] == 's' then seq = fields[j + 1] elseif fields[j] == 'f' then frame = fields[j + 1] end
+local after, page = tonumber(ARGV[1]), tonumber(ARGV[2])
+local parts, upper = {}, '+'
+while true do
+  local entries = redis.call('XREVRANGE', KEYS[1], upper, '-', 'COUNT', page)
+  local reached = false
+  for i = 1, #entries do
+    local fields = entries[i][2]
+    local seq, frame = '0', ''
+    for j = 1, #fields, 2 do
+      if fields[j] == 's' then seq = fields[j + 1] elseif fields[j] == 'f' then frame = fields[j + 1] end
+    end
+    if tonumber(seq) <= after then reached = true break end
+    parts[#parts + 1] = seq .. ':' .. #frame .. ':' .. frame
   end
-  parts[#parts + 1] = seq .. ':' .. #frame .. ':' .. frame
+  if reached or #entries < page then break end
+  upper = '(' .. entries[#entries][1]
 end
-return {redis.call('GET', KEYS[2]) or false, table.concat(parts)}
+local ordered = {}
+for i = #parts, 1, -1 do ordered[#ordered + 1] = parts[i] end
+return {redis.call('GET', KEYS[2]) or false, table.concat(ordered)}
 """
 _TAIL_SHA = hashlib.sha1(_TAIL.encode()).hexdigest()
 
@@ -186,10 +196,10 @@ class RedisHistory:
         try:
             client = self._redis()
             keys = [self._stream(session), self._epoch_key]
-            epoch, blob = await client.evalsha(_TAIL_SHA, 2, *keys, last - after_seq)
+            epoch, blob = await client.evalsha(_TAIL_SHA, 2, *keys, after_seq, last - after_seq + 1)
         except NoScriptError:
             try:
-                epoch, blob = await client.eval(_TAIL, 2, *keys, last - after_seq)
+                epoch, blob = await client.eval(_TAIL, 2, *keys, after_seq, last - after_seq + 1)
             except (RedisError, OSError) as error:
                 self._failed(error)
                 return None
@@ -254,6 +264,7 @@ class RedisHistory:
             raise RuntimeError("RedisHistory serves one event loop (the dispatcher's)")
         self._loop = loop
         self._client = None
+        self._waiters = []  # futures of a closed loop: nobody waits on them any more
         self._wake = asyncio.Event()
         self._writer = loop.create_task(self._write_forever(), name="beeflow-websocket-redis-history")
 
