@@ -191,3 +191,20 @@ async def test_a_frame_written_twice_is_replayed_once(history: RedisHistory, red
         await client.xadd("t:h:s", {"s": "3", "f": "frame-3"})  # as a retried pipeline would
     history.record("s", 4, "frame-4")
     assert await history.replay("s", 1) == ["frame-2", "frame-3", "frame-4"]
+
+
+async def test_a_greeting_after_the_outage_finds_redis_back_without_a_write(redis_server: RedisServer) -> None:
+    history = RedisHistory(redis_server.url, key_prefix="g", timeout=0.5)
+    await history.ready()
+    redis_server.kill()
+    try:
+        await history.ready()  # the next greeting: Redis is gone, nothing raised
+        fill(history, 1)
+        assert not await history.flush(2.0)
+        assert not history.health().connected
+    finally:
+        redis_server.start()
+    await history.ready()  # Redis is back and answers: the history says so without waiting for a write
+    assert history.health().connected
+    assert history.health().epoch_changes == 1
+    await history.aclose()

@@ -174,6 +174,8 @@ class RedisHistory:
             await self._check_epoch(self._redis())
         except (RedisError, OSError) as error:
             self._failed(error)
+        else:
+            self._recovered()
 
     def record(self, session: str, seq: int, frame: str) -> None:
         self._bind()
@@ -206,6 +208,7 @@ class RedisHistory:
         except (RedisError, OSError) as error:
             self._failed(error)
             return None
+        self._recovered()
         if epoch is None or epoch.decode() != self._epoch:
             self._epoch_checked = False  # Redis lost its data: the next write or greeting sets a new epoch
             return None
