@@ -1,4 +1,5 @@
-"""FastAPI on two uvicorn processes with the session history in Redis (``RedisHistory``).
+"""FastAPI on two uvicorn processes (and Flask on one gunicorn worker) with the session history in
+Redis (``RedisHistory``).
 
 Events pushed from a third process to a parked session are recorded in Redis and replayed to its
 client on resume, exactly once and in order. A Redis that restarts empty mid-stream kills no
@@ -18,6 +19,8 @@ import pytest
 import redis
 
 from tests.resume.test_servers import drop, frames_until, open_socket, said
+
+from tests.conformance.servers import PYTHON, Server, free_port, run_server
 
 from .cluster import Cluster, run_cluster
 from .conftest import RedisServer
@@ -103,3 +106,37 @@ def test_redis_restarting_empty_mid_stream_is_a_resync_never_a_gap(cluster: Clus
     assert resumed["resync"] in {"epoch-changed", "history-gap"}
     assert resumed["id"] != session["id"]
     assert cluster.alive()
+
+
+@pytest.fixture(scope="module")
+def flask_server(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    port = free_port()
+    argv = [
+        PYTHON, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "32", "--workers", "1",
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tests.redis.apps.flask_app:app",
+    ]  # fmt: skip
+    env = {"BEEFLOW_TEST_REDIS_URL": redis_server.url, "BEEFLOW_TEST_REDIS_HISTORY": "1"}
+    log = tmp_path_factory.mktemp("flask-history") / "gunicorn.log"
+    with run_server("flask-gunicorn", argv, port=port, log=log, env=env) as server:
+        yield server
+
+
+def test_flask_replays_pushed_events_from_the_redis_history_once_in_order(
+    flask_server: Server, cluster: Cluster, redis_server: RedisServer
+) -> None:
+    user = f"u{uuid.uuid4().hex[:8]}"
+    ws = open_socket(flask_server, "beeflow.v2", "access-token", f"token-{user}")
+    session = greeting(ws)
+    cluster.push("user", user, 20, "n", via="bare")
+    first = frames_until(ws, lambda frames: len(said(frames)) == 20)
+    last = first[-1]["seq"]
+    drop(ws)
+    cluster.push("user", user, 30, "m", via="bare")
+    token = f"beeflow.resume.{session['id']}.{session['epoch']}.{last}"
+    with open_socket(flask_server, "beeflow.v2", "access-token", f"token-{user}", token) as again:
+        rest = frames_until(again, lambda frames: len(said(frames)) >= 30)
+    assert rest[0]["session"] == {**session, "resumed": True}
+    assert said(first) + said(rest) == [f"n {n}" for n in range(1, 21)] + [f"m {n}" for n in range(1, 31)]
+    assert [frame["seq"] for frame in rest[1:]] == list(range(last + 1, last + len(rest)))
+    with redis.Redis.from_url(redis_server.url) as client:
+        assert client.xlen(f"beeflow:h:{session['id']}") >= 50
