@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import redis
 
-from tests.resume.test_servers import drop, frames_until, open_socket, said
-
 from tests.conformance.servers import PYTHON, Server, free_port, run_server
+from tests.resume.test_servers import drop, frames_until, open_socket, said
 
 from .cluster import Cluster, run_cluster
 from .conftest import RedisServer
