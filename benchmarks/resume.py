@@ -5,8 +5,10 @@
 - ``replay / live``: the frames per second of a resume replaying a 1,000-event gap, against the
   live delivery of the same 1,000 events (``Dispatcher.push`` to a group).
 - memory per idle parked session (each with ``--history`` frames kept), at ``--sessions`` sessions.
+- with ``--redis-url``: live delivery and the same replay with the history in Redis
+  (``RedisHistory``), as ratios to the in-process history's.
 
-Run: ``uv run --locked --all-extras --all-packages python benchmarks/resume.py``.
+Run: ``uv run --locked --all-extras --all-packages python benchmarks/resume.py [--redis-url URL]``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uuid
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.event_registry import WebSocketEvent
 from beeflow_websocket.core.handshake import ResumeRequest, negotiate
+from beeflow_websocket.core.history import History
 
 HEALTH = json.dumps({"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "health", "payload": {}})
 
@@ -51,8 +54,8 @@ class Tick(WebSocketEvent, name="bench.tick"):
     payload: dict[str, int]
 
 
-async def replay_vs_live(events: int) -> tuple[float, float]:
-    dispatcher = Dispatcher()
+async def replay_vs_live(events: int, history: History | None = None) -> tuple[float, float]:
+    dispatcher = Dispatcher(history=history)
     received: list[str] = []
 
     async def keep(text: str) -> None:
@@ -70,6 +73,9 @@ async def replay_vs_live(events: int) -> tuple[float, float]:
     session = json.loads(received[0])["session"]
     last = json.loads(received[-1])["seq"] - events
     await connection.shutdown()
+    flush = getattr(history, "flush", None)
+    if flush is not None:
+        assert await flush(10.0)  # a client comes back later than the writer needs: time the replay alone
     replayed: list[str] = []
 
     async def keep_replay(text: str) -> None:
@@ -118,6 +124,7 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)
     parser.add_argument("--history", type=int, default=10)
+    parser.add_argument("--redis-url", default=None, help="also measure RedisHistory on this Redis")
     args = parser.parse_args()
     v1 = await dispatch_rate(["beeflow.v1"], args.frames)
     v2 = await dispatch_rate(["beeflow.v2", "beeflow.v1"], args.frames)
@@ -126,6 +133,17 @@ async def main() -> None:
     print(f"dispatch: v1 {v1:,.0f} req/s, v2 {v2:,.0f} req/s, v2/v1 {v2 / v1:.2f}")
     print(f"{args.events}-event gap: live {live:,.0f} ev/s, replay {replay:,.0f} ev/s, replay/live {replay / live:.1f}")
     print(f"idle parked session with {args.history} frames kept: {per_session / 1024:.1f} KiB at {args.sessions:,}")
+    if args.redis_url:
+        from beeflow_websocket.redis import RedisHistory
+
+        history = RedisHistory(args.redis_url, key_prefix="bench", max_events=max(1000, args.events))
+        redis_live, redis_replay = await replay_vs_live(args.events, history)
+        await history.aclose()
+        print(
+            f"{args.events}-event gap, history in Redis: live {redis_live:,.0f} ev/s ({redis_live / live:.2f} of"
+            f" in-process), replay {redis_replay:,.0f} ev/s ({redis_replay / replay:.2f} of in-process),"
+            f" replay/live {redis_replay / redis_live:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -128,8 +128,8 @@ def assert_quiet(*clients: Client) -> None:
 
 
 @contextmanager
-def run_cluster(kind: str, redis_url: str, tmp: Path) -> Iterator[Cluster]:
-    env = {"BEEFLOW_TEST_REDIS_URL": redis_url}
+def run_cluster(kind: str, redis_url: str, tmp: Path, *, env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    env = {"BEEFLOW_TEST_REDIS_URL": redis_url, **(env or {})}
     with ExitStack() as stack:
         if kind == "fastapi-uvicorn":
             servers = []

@@ -27,11 +27,15 @@ class History(Protocol):
     resync. ``record`` is called for every numbered frame, in ``seq`` order, and must not wait (a
     store over the network queues its writes); ``replay`` answers every frame after ``after_seq``
     in order, or ``None`` when it cannot answer all of them, and must see every frame ``record``
-    was called with before it (the session relies on that to replay without a gap).
+    was called with before it (the session relies on that to replay without a gap). ``ready`` is
+    awaited before a session is opened or resumed: a store over the network makes ``epoch`` current
+    there (it must not raise; it keeps the epoch it has when the store is unreachable).
     """
 
     @property
     def epoch(self) -> str: ...
+
+    async def ready(self) -> None: ...
 
     def record(self, session: str, seq: int, frame: str) -> None: ...
     async def replay(self, session: str, after_seq: int) -> list[str] | None: ...
@@ -71,6 +75,9 @@ class MemoryHistory:
     def epoch(self) -> str:
         """16 hex characters, new for every instance (its frames die with it)."""
         return self._epoch
+
+    async def ready(self) -> None:
+        """Nothing to do: the epoch is this instance's."""
 
     def __len__(self) -> int:
         """Sessions with frames kept."""

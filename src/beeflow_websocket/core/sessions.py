@@ -251,6 +251,7 @@ class Sessions:
     async def open(self, front: Connection, request: ResumeRequest | None) -> tuple[Session, Greeting]:
         """The session ``front`` serves (resumed or new) and what to send it first."""
         resync: str | None = None
+        await self.history.ready()
         if request is not None:
             session, resync = self._check(request, front.user_key)
             if session is not None:

@@ -8,7 +8,9 @@
 
 Deliveries to a websocket id, a user or a group then reach the matching connections of every
 process, on every machine, that uses the same Redis; ``push()`` and ``push_sync()`` work from
-processes that serve no socket. Django uses its channel layer (channels-redis) instead.
+processes that serve no socket. ``history=RedisHistory(url)`` keeps the history of resumable
+(``beeflow.v2``) sessions in the same Redis, so it outlives the process that recorded it.
+Django uses its channel layer (channels-redis) instead.
 """
 
 try:
@@ -17,6 +19,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("beeflow_websocket.redis needs redis-py 5 or newer: install beeflow-websocket[redis]") from error
 
 from .health import HubHealth
+from .history import HistoryHealth, RedisHistory
 from .hub import RedisHub
 
-__all__ = ["HubHealth", "RedisHub"]
+__all__ = ["HistoryHealth", "HubHealth", "RedisHistory", "RedisHub"]

@@ -1,4 +1,6 @@
-"""The conformance app on FastAPI with a Redis hub: ``uvicorn tests.redis.apps.fastapi_app:app``."""
+"""The conformance app on FastAPI with a Redis hub: ``uvicorn tests.redis.apps.fastapi_app:app``.
+
+With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too."""
 
 from __future__ import annotations
 
@@ -14,13 +16,18 @@ from beeflow_websocket.fastapi import (
     get_dispatcher,
     handle_beeflow_websocket,
 )
-from beeflow_websocket.redis import RedisHub
+from beeflow_websocket.redis import RedisHistory, RedisHub
 from tests.conformance.apps.auth import user_for_token_async
 from tests.conformance.apps.events import Said, SaidPayload
 
 hub = RedisHub(os.environ["BEEFLOW_TEST_REDIS_URL"], min_backoff=0.05, max_backoff=0.5)
+history = (
+    RedisHistory(os.environ["BEEFLOW_TEST_REDIS_URL"], timeout=1.0, min_backoff=0.05, max_backoff=0.5)
+    if os.environ.get("BEEFLOW_TEST_REDIS_HISTORY")
+    else None
+)
 app = FastAPI()
-configure_beeflow_websocket(app, hub=hub)
+configure_beeflow_websocket(app, hub=hub, history=history)
 auth = AccessTokenAuth(user_for_token_async)
 
 
@@ -31,7 +38,10 @@ async def websocket_endpoint(websocket: WebSocket, user_id: str = Depends(auth))
 
 @app.get("/health")
 async def health() -> dict[str, Any]:
-    return {"pid": os.getpid(), **dataclasses.asdict(hub.health())}
+    answer = {"pid": os.getpid(), **dataclasses.asdict(hub.health())}
+    if history is not None:
+        answer["history"] = dataclasses.asdict(history.health())
+    return answer
 
 
 @app.post("/push")

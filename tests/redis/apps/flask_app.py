@@ -1,4 +1,6 @@
-"""The conformance app on Flask with a Redis hub: ``gunicorn -k gthread tests.redis.apps.flask_app:app``."""
+"""The conformance app on Flask with a Redis hub: ``gunicorn -k gthread tests.redis.apps.flask_app:app``.
+
+With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too."""
 
 from __future__ import annotations
 
@@ -10,14 +12,19 @@ from flask import Flask, g, request
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from beeflow_websocket.flask import SyncWebSocket, configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
-from beeflow_websocket.redis import RedisHub
+from beeflow_websocket.redis import RedisHistory, RedisHub
 from tests.conformance.apps.auth import user_for_token
 from tests.conformance.apps.events import Said, SaidPayload
 
 hub = RedisHub(os.environ["BEEFLOW_TEST_REDIS_URL"], min_backoff=0.05, max_backoff=0.5)
+history = (
+    RedisHistory(os.environ["BEEFLOW_TEST_REDIS_URL"], timeout=1.0, min_backoff=0.05, max_backoff=0.5)
+    if os.environ.get("BEEFLOW_TEST_REDIS_HISTORY")
+    else None
+)
 app = Flask(__name__)
 sock = Sock(app)
-configure_beeflow_websocket(app, user_resolver=user_for_token, hub=hub)
+configure_beeflow_websocket(app, user_resolver=user_for_token, hub=hub, history=history)
 
 
 @sock.route("/ws/")  # type: ignore[untyped-decorator]
@@ -27,7 +34,10 @@ def websocket_endpoint(websocket: SyncWebSocket) -> None:
 
 @app.get("/health")
 def health() -> dict[str, Any]:
-    return {"pid": os.getpid(), **dataclasses.asdict(hub.health())}
+    answer = {"pid": os.getpid(), **dataclasses.asdict(hub.health())}
+    if history is not None:
+        answer["history"] = dataclasses.asdict(history.health())
+    return answer
 
 
 @app.post("/push")

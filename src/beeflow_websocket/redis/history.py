@@ -1,0 +1,437 @@
+"""The history of resumable sessions in Redis, so it outlives the process that recorded it.
+
+Each session's frames go to a Redis Stream ``<prefix>:h:<session>`` (one entry per frame: ``s`` its
+seq, ``f`` the frame), trimmed to about ``max_events`` entries and expiring ``max_age`` seconds after
+the last write. :meth:`RedisHistory.record` never waits: frames are queued and a writer task sends
+them in pipelines as soon as the event loop is free. That queue is what a ``kill -9`` of the
+process can lose; a resume that needs a lost frame gets ``history-gap``, never a partial replay.
+
+The *epoch* is the key ``<prefix>:epoch``, set once with ``SET NX`` by the first process to reach
+the Redis, and checked on every write. A Redis that lost its data (a restart without persistence,
+a flush) no longer has it: the next process to notice sets a new one, every process adopts it, and
+a client naming the old one gets ``epoch-changed``.
+
+While Redis is unreachable, frames wait in the queue (at most ``max_pending``); past that the oldest
+are dropped and their sessions can no longer be replayed from before them (``history-gap``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError, RedisError
+
+from .wire import DEFAULT_PREFIX
+
+__all__ = ["HistoryHealth", "RedisHistory"]
+
+logger = logging.getLogger("beeflow_websocket")
+
+#: Frames sent in one pipeline.
+_BATCH = 512
+
+# The frames of a stream with a seq above ARGV[1], oldest first, as one string of
+# ``<seq>:<bytes>:<frame>`` (one reply to parse instead of four per frame), and the epoch. Read
+# newest first, ARGV[2] entries at a time, down to the first seq at or below ARGV[1].
+_TAIL = """
+local after, page = tonumber(ARGV[1]), tonumber(ARGV[2])
+local parts, upper = {}, '+'
+while true do
+  local entries = redis.call('XREVRANGE', KEYS[1], upper, '-', 'COUNT', page)
+  local reached = false
+  for i = 1, #entries do
+    local fields = entries[i][2]
+    local seq, frame = '0', ''
+    for j = 1, #fields, 2 do
+      if fields[j] == 's' then seq = fields[j + 1] elseif fields[j] == 'f' then frame = fields[j + 1] end
+    end
+    if tonumber(seq) <= after then reached = true break end
+    parts[#parts + 1] = seq .. ':' .. #frame .. ':' .. frame
+  end
+  if reached or #entries < page then break end
+  upper = '(' .. entries[#entries][1]
+end
+local ordered = {}
+for i = #parts, 1, -1 do ordered[#ordered + 1] = parts[i] end
+return {redis.call('GET', KEYS[2]) or false, table.concat(ordered)}
+"""
+_TAIL_SHA = hashlib.sha1(_TAIL.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryHealth:
+    """A snapshot of :meth:`RedisHistory.health`.
+
+    ``connected`` is false from a failed write until one succeeds again; ``outages`` counts outages,
+    ``dropped`` the frames dropped because the queue was full (their sessions resume with
+    ``history-gap``), ``pending`` the frames queued now, ``epoch_changes`` how often this process
+    found that Redis had lost its data.
+    """
+
+    connected: bool
+    outages: int
+    dropped: int
+    pending: int
+    epoch_changes: int
+    last_error: str | None
+
+
+@dataclass(slots=True)
+class _Op:
+    session: str
+    seq: int  # 0: delete the session's stream
+    frame: str
+
+
+class RedisHistory:
+    """A :class:`~beeflow_websocket.core.history.History` kept in Redis.
+
+    ::
+
+        configure_beeflow_websocket(app, hub=RedisHub(url), history=RedisHistory(url))
+
+    ``max_events`` and ``max_age`` bound each session's stream (give them ``ResumeConfig``'s
+    ``max_frames`` and its window or ``max_age``); ``max_pending`` bounds the frames this process
+    holds while Redis is unreachable; ``timeout`` bounds each Redis call. Give every application
+    sharing a Redis database its own ``key_prefix``.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        key_prefix: str = DEFAULT_PREFIX,
+        max_events: int = 1000,
+        max_age: float = 120.0,
+        max_pending: int = 10_000,
+        timeout: float = 2.0,
+        min_backoff: float = 0.1,
+        max_backoff: float = 2.0,
+        redis_options: dict[str, Any] | None = None,
+    ) -> None:
+        if max_events < 1 or max_pending < 1 or max_age <= 0 or timeout <= 0:
+            raise ValueError("RedisHistory needs max_events, max_pending, max_age and timeout above 0")
+        if not 0 < min_backoff <= max_backoff:
+            raise ValueError("RedisHistory needs 0 < min_backoff <= max_backoff")
+        self.url = url
+        self.key_prefix = key_prefix
+        self.max_events = max_events
+        self.max_age = max_age
+        self.max_pending = max_pending
+        self.timeout = timeout
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.redis_options = dict(redis_options or {})
+        self._epoch_key = f"{key_prefix}:epoch"
+        # Until Redis is reached this process's own proposal; replaced by the one Redis holds.
+        self._epoch = os.urandom(8).hex()
+        self._epoch_checked = False
+        self._epoch_known = False
+        #: The last seq recorded per session, and the newest seq dropped before reaching Redis.
+        self._last: dict[str, int] = {}
+        self._dropped_through: dict[str, int] = {}
+        self._pending: deque[_Op] = deque()
+        self._queued = 0  # ops ever queued
+        self._done = 0  # ops ever written or dropped
+        self._waiters: list[tuple[int, asyncio.Future[bool], bool]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Redis | None = None
+        self._down_since: float | None = None
+        self._outages = 0
+        self._dropped = 0
+        self._epoch_changes = 0
+        self._last_error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<RedisHistory {self.url!r} prefix={self.key_prefix!r}: {len(self._last)} sessions>"
+
+    # The History interface.
+
+    @property
+    def epoch(self) -> str:
+        """16 hex characters shared by every process on this Redis, new when Redis lost its data."""
+        return self._epoch
+
+    async def ready(self) -> None:
+        """Make :attr:`epoch` Redis's (once, and again after an outage); never raises."""
+        self._bind()
+        if self._epoch_checked:
+            return
+        try:
+            await self._check_epoch(self._redis())
+        except (RedisError, OSError) as error:
+            self._failed(error)
+        else:
+            self._recovered()
+
+    def record(self, session: str, seq: int, frame: str) -> None:
+        self._bind()
+        self._last[session] = seq
+        self._queue(_Op(session, seq, frame))
+
+    async def replay(self, session: str, after_seq: int) -> list[str] | None:
+        last = self._last.get(session)
+        if last is None or after_seq < 0 or after_seq > last:
+            return None
+        if after_seq < self._dropped_through.get(session, 0):
+            return None
+        if after_seq == last:
+            return []
+        self._bind()
+        if not await self._flushed(self._queued):
+            return None
+        if after_seq < self._dropped_through.get(session, 0):
+            return None
+        try:
+            client = self._redis()
+            keys = [self._stream(session), self._epoch_key]
+            epoch, blob = await client.evalsha(_TAIL_SHA, 2, *keys, after_seq, last - after_seq + 1)
+        except NoScriptError:
+            try:
+                epoch, blob = await client.eval(_TAIL, 2, *keys, after_seq, last - after_seq + 1)
+            except (RedisError, OSError) as error:
+                self._failed(error)
+                return None
+        except (RedisError, OSError) as error:
+            self._failed(error)
+            return None
+        self._recovered()
+        if epoch is None or epoch.decode() != self._epoch:
+            self._epoch_checked = False  # Redis lost its data: the next write or greeting sets a new epoch
+            return None
+        return _contiguous(_entries(blob), after_seq, last)
+
+    async def forget(self, session: str) -> None:
+        if self._last.pop(session, None) is None:
+            return
+        self._dropped_through.pop(session, None)
+        self._bind()
+        self._queue(_Op(session, 0, ""))
+
+    # Health and shutdown.
+
+    def health(self) -> HistoryHealth:
+        return HistoryHealth(
+            self._down_since is None,
+            self._outages,
+            self._dropped,
+            len(self._pending),
+            self._epoch_changes,
+            self._last_error,
+        )
+
+    async def flush(self, within: float | None = None) -> bool:
+        """Wait until every frame recorded so far is in Redis (or dropped); false after ``within`` seconds
+        (default ``timeout``), Redis being down or not."""
+        if self._loop is None:
+            return True
+        return await self._flushed(self._queued, within, patient=True)
+
+    async def aclose(self) -> None:
+        """Write what is queued (within ``timeout``), stop the writer and close the connection."""
+        if self._loop is None:
+            return
+        await self.flush()
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+            self._writer = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._loop = None
+
+    # The writer.
+
+    def _stream(self, session: str) -> str:
+        return f"{self.key_prefix}:h:{session}"
+
+    def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._loop is not None and not self._loop.is_closed():
+            raise RuntimeError("RedisHistory serves one event loop (the dispatcher's)")
+        self._loop = loop
+        self._client = None
+        self._waiters = []  # futures of a closed loop: nobody waits on them any more
+        self._wake = asyncio.Event()
+        self._writer = loop.create_task(self._write_forever(), name="beeflow-websocket-redis-history")
+
+    def _redis(self) -> Redis:
+        if self._client is None:
+            options: dict[str, Any] = {
+                "socket_connect_timeout": self.timeout,
+                "socket_timeout": self.timeout,
+                "retry": Retry(NoBackoff(), 0),
+                "health_check_interval": 0,
+                **self.redis_options,
+                "protocol": 2,
+                "decode_responses": False,
+            }
+            self._client = Redis.from_url(self.url, **options)
+        return self._client
+
+    def _queue(self, op: _Op) -> None:
+        self._pending.append(op)
+        self._queued += 1
+        while len(self._pending) > self.max_pending:
+            self._drop(self._pending.popleft())
+        self._wake.set()
+
+    def _drop(self, op: _Op) -> None:
+        self._done += 1
+        if op.seq:
+            self._dropped += 1
+            if op.session in self._last:
+                self._dropped_through[op.session] = max(self._dropped_through.get(op.session, 0), op.seq)
+        self._release()
+
+    def _release(self) -> None:
+        waiting = []
+        for mark, future, patient in self._waiters:
+            if self._done >= mark:
+                if not future.done():
+                    future.set_result(True)
+            elif not future.done():
+                waiting.append((mark, future, patient))
+        self._waiters = waiting
+
+    async def _flushed(self, mark: int, within: float | None = None, *, patient: bool = False) -> bool:
+        if self._done >= mark:
+            return True
+        if self._down_since is not None and not patient:
+            return False  # Redis is unreachable: answer now rather than after a timeout
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiters.append((mark, future, patient))
+        try:
+            async with asyncio.timeout(self.timeout if within is None else within):
+                return await future
+        except TimeoutError:
+            return False
+
+    async def _write_forever(self) -> None:
+        delay = self.min_backoff
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = [self._pending[index] for index in range(min(_BATCH, len(self._pending)))]
+                try:
+                    await self._write(batch)
+                except (RedisError, OSError) as error:
+                    self._failed(error)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.max_backoff)
+                    continue
+                delay = self.min_backoff
+                self._recovered()
+                # Ops may have been dropped from the front meanwhile: remove exactly those written.
+                for op in batch:
+                    if self._pending and self._pending[0] is op:
+                        self._pending.popleft()
+                        self._done += 1
+                self._release()
+
+    async def _write(self, batch: list[_Op]) -> None:
+        client = self._redis()
+        if not self._epoch_checked:
+            await self._check_epoch(client)
+        expire_ms = max(1, round(self.max_age * 1000))
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.get(self._epoch_key)
+            touched: list[str] = []
+            for op in batch:
+                key = self._stream(op.session)
+                if op.seq == 0:
+                    pipe.delete(key)
+                    continue
+                pipe.xadd(key, {"s": str(op.seq), "f": op.frame}, maxlen=self.max_events, approximate=True)
+                if key not in touched:
+                    touched.append(key)
+            for key in touched:
+                pipe.pexpire(key, expire_ms)
+            results = await pipe.execute()
+        epoch = results[0]
+        if epoch is None or epoch.decode() != self._epoch:
+            # Redis lost its data since the last write: what it held of every session is gone.
+            self._epoch_checked = False
+            await self._check_epoch(client)
+
+    async def _check_epoch(self, client: Redis) -> None:
+        # The proposal becomes the epoch only if Redis holds none (SET NX and GET in one MULTI).
+        # Once this process knew an epoch, a Redis without one lost its data: the proposal is new.
+        proposal = os.urandom(8).hex() if self._epoch_known else self._epoch
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.set(self._epoch_key, proposal, nx=True)
+            pipe.get(self._epoch_key)
+            _, held = await pipe.execute()
+        epoch = held.decode()
+        if epoch != self._epoch:
+            if self._epoch_known:
+                self._epoch_changes += 1
+                logger.warning("Redis history: Redis lost its data; sessions recorded before resume with epoch-changed")
+            self._epoch = epoch
+        self._epoch_known = True
+        self._epoch_checked = True
+
+    def _failed(self, error: BaseException) -> None:
+        self._last_error = f"{type(error).__name__}: {error}"
+        self._epoch_checked = False
+        if self._down_since is None:
+            self._down_since = time.time()
+            self._outages += 1
+            logger.warning(
+                "Redis history: Redis is unreachable (%s); up to %d frames wait, resumes needing more get history-gap",
+                self._last_error,
+                self.max_pending,
+            )
+        # A replay does not wait for Redis to come back: it answers history-gap at once.
+        for _, future, patient in self._waiters:
+            if not patient and not future.done():
+                future.set_result(False)
+        self._waiters = [waiter for waiter in self._waiters if waiter[2]]
+
+    def _recovered(self) -> None:
+        if self._down_since is not None:
+            logger.warning("Redis history: Redis is back after %.1f s", time.time() - self._down_since)
+            self._down_since = None
+
+
+def _entries(blob: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(seq, frame)`` pairs from the tail script's ``<seq>:<bytes>:<frame>...`` string."""
+    index, end = 0, len(blob)
+    while index < end:
+        colon = blob.index(b":", index)
+        second = blob.index(b":", colon + 1)
+        start = second + 1
+        stop = start + int(blob[colon + 1 : second])
+        yield int(blob[index:colon]), blob[start:stop]
+        index = stop
+
+
+def _contiguous(entries: Iterable[tuple[int, bytes]], after_seq: int, last: int) -> list[str] | None:
+    """The frames ``after_seq + 1 .. last`` from stream entries, or ``None`` if any is missing."""
+    frames: list[str] = []
+    expected = after_seq + 1
+    for seq, frame in entries:
+        if seq < expected:
+            continue  # a frame written twice (a pipeline retried after a broken connection)
+        if seq != expected:
+            return None
+        frames.append(frame.decode())
+        expected += 1
+    return frames if expected == last + 1 else None
