@@ -228,11 +228,15 @@ class Connection:
         if group not in self._groups:
             self._groups.add(group)
             await self._hub.join(self._member(), group)
+            if self._session is not None:
+                self._session.groups_changed()
 
     async def leave_group(self, group: str) -> None:
         if group in self._groups:
             self._groups.discard(group)
             await self._hub.leave(self._member(), group)
+            if self._session is not None:
+                self._session.groups_changed()
 
     async def receive(self, frame: str | bytes) -> None:
         """Handle one frame from the client.

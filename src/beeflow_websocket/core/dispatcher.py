@@ -25,6 +25,7 @@ from .frames import ActionDecoder
 from .handshake import Handshake
 from .history import History
 from .hub import Delivery, Hub, LocalHub
+from .session_store import SessionStore
 from .sessions import Sessions
 
 __all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
@@ -38,13 +39,19 @@ class Dispatcher:
     """Shared state of the connections of one application."""
 
     def __init__(
-        self, config: ProtocolConfig | None = None, *, hub: Hub | None = None, history: History | None = None
+        self,
+        config: ProtocolConfig | None = None,
+        *,
+        hub: Hub | None = None,
+        history: History | None = None,
+        store: SessionStore | None = None,
     ) -> None:
         self.config = config or ProtocolConfig()
         self.hub: Hub = hub if hub is not None else LocalHub()
         #: The sessions of ``beeflow.v2`` connections; ``history`` replaces the in-process
-        #: :class:`~.history.MemoryHistory` built from ``config.resume``.
-        self.sessions = Sessions(self.config.resume, self.hub, history)
+        #: :class:`~.history.MemoryHistory` built from ``config.resume``; ``store`` lets other
+        #: processes adopt them (:mod:`.session_store`).
+        self.sessions = Sessions(self.config.resume, self.hub, history, store)
         self.decoder = ActionDecoder()
         #: The event loop serving this dispatcher's connections, once one has opened.
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -30,6 +30,7 @@ from .history import History, MemoryHistory
 from .hub import Delivery, Hub
 from .ids import new_msg_id
 from .outgoing import Outgoing, TransportGone
+from .session_store import SessionRecord, SessionStore
 
 if TYPE_CHECKING:
     from .action_registry import UserId
@@ -89,6 +90,8 @@ class Session:
         self.tasks: set[asyncio.Task[None]] = set()
         self.seq = 0
         self.ended = False
+        #: Another process claimed the session: nothing this copy numbers from now on is recorded.
+        self.adopted_elsewhere = False
         #: The connection serving the session now; ``None`` while parked.
         self.front: Connection | None = None
         self._sessions = sessions
@@ -108,7 +111,12 @@ class Session:
     def _number(self, make: Make) -> tuple[int, str]:
         seq = self.seq = self.seq + 1
         frame = make(seq)
+        if self.adopted_elsewhere:
+            return seq, frame  # the adopting process numbers this seq now: never record it twice
         self._history.record(self.id, seq, frame)
+        store = self._sessions.store
+        if store is not None:
+            store.advance(self.id, seq)
         return seq, frame
 
     async def write(self, make: Make) -> None:
@@ -170,6 +178,16 @@ class Session:
         else:
             self._expire()
 
+    def record(self) -> SessionRecord:
+        """What another process needs to adopt the session."""
+        return SessionRecord(self.id, self.websocket_id, self.user_key, frozenset(self.groups), self.seq)
+
+    def groups_changed(self) -> None:
+        """The front joined or left a group: share it (another process adopting the session restores them)."""
+        store = self._sessions.store
+        if store is not None and not self.ended:
+            store.save(self.record())
+
     def socket_ended(self, front: Connection) -> None:
         """``front``'s adapter is done with its socket."""
         self.lost(front)
@@ -179,8 +197,11 @@ class Session:
         self._sessions.discard(self)  # no resume from now on, though ending it takes a task
         self._sessions.keep(asyncio.get_running_loop().create_task(self.end()))
 
-    async def end(self) -> None:
-        """Forget the session: cancel its actions, leave the hub, drop its history."""
+    async def end(self, *, adopted: bool = False) -> None:
+        """Forget the session: cancel its actions, leave the hub, drop its history.
+
+        ``adopted``: another process claimed the session; it keeps the history and the shared record.
+        """
         if self.ended:
             return
         self.ended = True
@@ -201,21 +222,34 @@ class Session:
         try:
             await self._sessions.hub.detach(self)
         finally:
-            await self._history.forget(self.id)
-        logger.debug("session %s ended", self.id)
+            if not adopted:
+                store = self._sessions.store
+                if store is not None:
+                    store.forget(self.id)
+                await self._history.forget(self.id)
+        logger.debug("session %s %s", self.id, "adopted elsewhere" if adopted else "ended")
 
 
 class Sessions:
     """The sessions of one dispatcher, and the rules for resuming them."""
 
-    def __init__(self, config: ResumeConfig, hub: Hub, history: History | None = None) -> None:
+    def __init__(
+        self, config: ResumeConfig, hub: Hub, history: History | None = None, store: SessionStore | None = None
+    ) -> None:
         self.config = config
         self.hub = hub
-        self.history: History = history or MemoryHistory(
-            max_events=config.max_frames, max_bytes=config.max_bytes, max_age=config.history_age
+        # Not ``history or``: an empty MemoryHistory is falsy (it has a length).
+        self.history: History = (
+            history
+            if history is not None
+            else MemoryHistory(max_events=config.max_frames, max_bytes=config.max_bytes, max_age=config.history_age)
         )
+        #: Shares the sessions with other processes so they can adopt them (``None``: this process only).
+        self.store = store
         self._sessions: dict[str, Session] = {}
         self._ending: set[asyncio.Task[None]] = set()
+        if store is not None:
+            store.on_lost(self._lost)
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -236,10 +270,21 @@ class Sessions:
         for session in list(self._sessions.values()):
             await session.end()
 
-    def _check(self, request: ResumeRequest, user_key: str | None) -> tuple[Session | None, str | None]:
+    def _lost(self, session_id: str) -> None:
+        """Another process adopted the session: drop this copy (its history and record stay)."""
+        session = self._sessions.get(session_id)
+        if session is not None and not session.ended:
+            session.adopted_elsewhere = True
+            self.discard(session)
+            self.keep(asyncio.get_running_loop().create_task(session.end(adopted=True)))
+
+    async def _check(self, request: ResumeRequest, front: Connection) -> tuple[Session | None, str | None]:
+        user_key = front.user_key
         if request.epoch != self.history.epoch:
             return None, EPOCH_CHANGED
         session = self._sessions.get(request.session)
+        if (session is None or session.ended) and self.store is not None:
+            session = await self._adopt(request.session, front)
         if session is None or session.ended:
             return None, UNKNOWN_SESSION
         if session.user_key != user_key:
@@ -253,7 +298,7 @@ class Sessions:
         resync: str | None = None
         await self.history.ready()
         if request is not None:
-            session, resync = self._check(request, front.user_key)
+            session, resync = await self._check(request, front)
             if session is not None:
                 session.take(front)
                 replay = [] if request.seq == session.seq else await self.history.replay(session.id, request.seq)
@@ -274,7 +319,36 @@ class Sessions:
         self._sessions[session.id] = session
         session.take(front)
         await self.hub.attach(session)
+        if self.store is not None:
+            self.store.save(session.record())
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
+
+    async def _adopt(self, session_id: str, front: Connection) -> Session | None:
+        """A session another process opened, claimed from the store: its groups, its seq."""
+        assert self.store is not None
+        user_key = front.user_key
+        record = await self.store.claim(session_id, user_key)
+        if record is None:
+            return None
+        held = self._sessions.get(session_id)
+        if held is not None and not held.ended:
+            return held  # another connection adopted it while this one waited
+        session = Session(
+            self, record.id, websocket_id=record.websocket_id, user_id=front.user_id, user_key=record.user_key
+        )
+        if record.user_key != user_key:
+            return session  # not claimed, never registered: the caller answers user-changed
+        session.seq = record.seq
+        session.groups.update(record.groups)
+        adopted = getattr(self.history, "adopted", None)
+        if adopted is not None:
+            adopted(record.id, record.seq)  # a history that trusts only the seq it recorded learns this one
+        self._sessions[session.id] = session
+        await self.hub.attach(session)
+        for group in sorted(session.groups):
+            await self.hub.join(session, group)
+        logger.debug("session %s adopted at seq %d", session.id, session.seq)
+        return session
 
     def _greeting(
         self, session: Session, replay: list[str], after: int, *, resumed: bool, resync: str | None
