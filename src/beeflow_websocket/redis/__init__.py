@@ -21,5 +21,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from .health import HubHealth
 from .history import HistoryHealth, RedisHistory
 from .hub import RedisHub
+from .sessions import RedisSessionStore
 
-__all__ = ["HistoryHealth", "HubHealth", "RedisHistory", "RedisHub"]
+__all__ = ["HistoryHealth", "HubHealth", "RedisHistory", "RedisHub", "RedisSessionStore"]

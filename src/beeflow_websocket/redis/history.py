@@ -92,6 +92,10 @@ class _Op:
     session: str
     seq: int  # 0: delete the session's stream
     frame: str
+    #: The session's fence when a RedisSessionStore shares it (the write is refused at another).
+    fence: int | None = None
+    #: Not a frame: a store operation (``RedisSessionStore``) run as this Lua call.
+    call: tuple[str, list[str], list[Any]] | None = None
 
 
 class RedisHistory:
@@ -154,6 +158,8 @@ class RedisHistory:
         self._dropped = 0
         self._epoch_changes = 0
         self._last_error: str | None = None
+        #: Set by a RedisSessionStore over this history: fences of the sessions this process owns.
+        self._store: Any = None
 
     def __repr__(self) -> str:
         return f"<RedisHistory {self.url!r} prefix={self.key_prefix!r}: {len(self._last)} sessions>"
@@ -180,7 +186,13 @@ class RedisHistory:
     def record(self, session: str, seq: int, frame: str) -> None:
         self._bind()
         self._last[session] = seq
-        self._queue(_Op(session, seq, frame))
+        store = self._store
+        self._queue(_Op(session, seq, frame, None if store is None else store.fence_of(session)))
+
+    def adopted(self, session: str, seq: int) -> None:
+        """This process adopted ``session`` at ``seq`` (from the shared record): replay up to it."""
+        self._last[session] = seq
+        self._dropped_through.pop(session, None)
 
     async def replay(self, session: str, after_seq: int) -> list[str] | None:
         last = self._last.get(session)
@@ -218,6 +230,8 @@ class RedisHistory:
         if self._last.pop(session, None) is None:
             return
         self._dropped_through.pop(session, None)
+        if self._store is not None:
+            return  # the store's forget deletes the stream, only while this process owns the session
         self._bind()
         self._queue(_Op(session, 0, ""))
 
@@ -294,7 +308,7 @@ class RedisHistory:
 
     def _drop(self, op: _Op) -> None:
         self._done += 1
-        if op.seq:
+        if op.seq > 0:
             self._dropped += 1
             if op.session in self._last:
                 self._dropped_through[op.session] = max(self._dropped_through.get(op.session, 0), op.seq)
@@ -350,14 +364,26 @@ class RedisHistory:
         client = self._redis()
         if not self._epoch_checked:
             await self._check_epoch(client)
+        if self._store is not None:
+            await self._store.load(client)
         expire_ms = max(1, round(self.max_age * 1000))
         async with client.pipeline(transaction=False) as pipe:
             pipe.get(self._epoch_key)
             touched: list[str] = []
+            fenced: list[tuple[int, _Op]] = []
             for op in batch:
                 key = self._stream(op.session)
+                if op.call is not None:
+                    fenced.append((len(pipe), op))
+                    name, keys, args = op.call
+                    self._store.call(pipe, name, keys, args)
+                    continue
                 if op.seq == 0:
                     pipe.delete(key)
+                    continue
+                if op.fence is not None:
+                    fenced.append((len(pipe), op))
+                    self._store.write_frame(pipe, op, key, expire_ms)
                     continue
                 pipe.xadd(key, {"s": str(op.seq), "f": op.frame}, maxlen=self.max_events, approximate=True)
                 if key not in touched:
@@ -365,6 +391,9 @@ class RedisHistory:
             for key in touched:
                 pipe.pexpire(key, expire_ms)
             results = await pipe.execute()
+        for index, op in fenced:
+            if results[index] == 0:
+                self._store.refused(op.session)
         epoch = results[0]
         if epoch is None or epoch.decode() != self._epoch:
             # Redis lost its data since the last write: what it held of every session is gone.
@@ -391,6 +420,8 @@ class RedisHistory:
     def _failed(self, error: BaseException) -> None:
         self._last_error = f"{type(error).__name__}: {error}"
         self._epoch_checked = False
+        if self._store is not None:
+            self._store.loaded = False  # a restarted Redis has no scripts
         if self._down_since is None:
             self._down_since = time.time()
             self._outages += 1

@@ -1,0 +1,138 @@
+"""Sessions adopted across processes through RedisSessionStore (two dispatchers stand in for two workers)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from beeflow_websocket.core.config import ProtocolConfig, ResumeConfig
+from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.handshake import ResumeRequest
+from beeflow_websocket.redis import RedisHistory, RedisSessionStore
+from beeflow_websocket.testing import AsyncWebSocketTestClient
+from tests.core.conftest import Kit, kit
+
+from .conftest import RedisServer
+
+__all__ = ["kit"]
+
+
+class Worker:
+    def __init__(self, url: str, config: ProtocolConfig, name: str) -> None:
+        self.history = RedisHistory(url, key_prefix="ad", timeout=1.0, min_backoff=0.05, max_backoff=0.2)
+        self.store = RedisSessionStore(self.history, window=config.resume.window, owner=name)
+        self.dispatcher = Dispatcher(config, history=self.history, store=self.store)
+
+    async def aclose(self) -> None:
+        await self.dispatcher.sessions.close()
+        await self.store.aclose()
+        await self.history.aclose()
+
+
+@pytest.fixture
+async def pair(redis_server: RedisServer, request: pytest.FixtureRequest) -> AsyncIterator[tuple[Worker, Worker]]:
+    window = getattr(request, "param", 60.0)
+    config = ProtocolConfig(resume=ResumeConfig(window=window))
+    first, second = Worker(redis_server.url, config, "a"), Worker(redis_server.url, config, "b")
+    try:
+        yield first, second
+    finally:
+        await first.aclose()
+        await second.aclose()
+        async with Redis.from_url(redis_server.url) as client:
+            await client.flushdb()
+
+
+def said(worker: Worker, kit: Kit, text: str) -> Any:
+    return worker.dispatcher.push(kit.echo_event(recipient="group", recipient_id="room", payload={"text": text}))
+
+
+def texts(frames: list[dict[str, Any]]) -> list[str]:
+    return [frame["payload"]["text"] for frame in frames if "event" in frame]
+
+
+def seqs(frames: list[dict[str, Any]]) -> list[int]:
+    return [frame["seq"] for frame in frames if "seq" in frame]
+
+
+def resume_of(client: AsyncWebSocketTestClient) -> ResumeRequest:
+    session: Any = client.session
+    return ResumeRequest(session["id"], session["epoch"], client.last_seq)
+
+
+async def test_a_session_parked_on_one_worker_resumes_on_the_other(
+    pair: tuple[Worker, Worker], kit: Kit, redis_server: RedisServer
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True, user_id="ann") as client:
+        await client.request("room.join", {"room": "room"})
+        await said(a, kit, "seen")
+        await client.drop()
+        for number in range(20):
+            await said(a, kit, f"missed {number}")
+        assert await a.history.flush()
+        session_id = client.session["id"]
+        async with AsyncWebSocketTestClient(b.dispatcher, user_id="ann", resume=resume_of(client)) as again:
+            assert again.session is not None
+            assert again.session.get("resync") is None
+            assert texts(again.replayed) == [f"missed {number}" for number in range(20)]
+            assert again.connection.groups == {"room"}
+            await said(b, kit, "live")
+            assert texts(again.received)[-1] == "live"
+            numbered = seqs(client.received) + seqs(again.received)
+            assert numbered == list(range(1, len(numbered) + 1))
+            assert await b.history.flush()
+            async with Redis.from_url(redis_server.url, decode_responses=True) as redis:
+                record = await redis.hgetall(f"ad:s:{session_id}")
+                assert (record["owner"], record["fence"], record["seq"]) == ("b", "1", str(numbered[-1]))
+                assert 0 < await redis.pttl(f"ad:s:{session_id}") <= 60_000
+            # The old worker still holds a parked copy; its next write is refused and it lets go.
+            await said(a, kit, "to the old copy")
+            for _ in range(100):
+                if a.dispatcher.sessions.get(session_id) is None:
+                    break
+                await asyncio.sleep(0.02)
+            assert a.dispatcher.sessions.get(session_id) is None
+            assert await b.history.replay(session_id, numbered[-2]) == [again.raw[-1]]  # nothing from the old copy
+
+
+async def test_another_user_does_not_claim_the_session(pair: tuple[Worker, Worker], kit: Kit) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True, user_id="ann") as client:
+        await client.request("room.join", {"room": "room"})
+        await client.drop()
+        await said(a, kit, "for ann")
+        assert await a.history.flush()
+        async with AsyncWebSocketTestClient(b.dispatcher, user_id="mallory", resume=resume_of(client)) as intruder:
+            assert intruder.session is not None
+            assert intruder.session["resync"] == "user-changed"
+        await said(a, kit, "still ann's")
+        assert await a.history.flush()
+        assert a.dispatcher.sessions.get(client.session["id"]) is not None
+        async with AsyncWebSocketTestClient(b.dispatcher, user_id="ann", resume=resume_of(client)) as ann:
+            assert texts(ann.replayed) == ["for ann", "still ann's"]
+
+
+@pytest.mark.parametrize("pair", [0.2], indirect=True)
+async def test_after_the_window_the_other_worker_answers_unknown_session(
+    pair: tuple[Worker, Worker], kit: Kit, redis_server: RedisServer
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
+        await client.request("echo", {"text": "a"})
+        await client.drop()
+        assert await a.history.flush()
+        key = f"ad:s:{client.session['id']}"
+        async with Redis.from_url(redis_server.url) as redis:
+            for _ in range(100):
+                if not await redis.exists(key):
+                    break
+                await asyncio.sleep(0.02)
+            assert not await redis.exists(key)
+        async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
+            assert again.session is not None
+            assert again.session["resync"] == "unknown-session"
