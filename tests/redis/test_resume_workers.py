@@ -4,8 +4,8 @@ Redis (``RedisHistory``).
 Events pushed from a third process to a parked session are recorded in Redis and replayed to its
 client on resume, exactly once and in order. A Redis that restarts empty mid-stream kills no
 server process, and the resume afterwards is a resync (``epoch-changed`` or ``history-gap``),
-never a gap. Sessions are not adopted across workers yet: on the other worker the resume is
-``unknown-session``.
+never a gap. Without a ``RedisSessionStore`` the resume on the other worker is ``unknown-session``
+(``test_adopt_workers.py`` shares the sessions).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_a_parked_session_gets_pushed_events_from_the_redis_history_once_in_orde
         assert client.xlen(f"beeflow:h:{session['id']}") >= 50  # the frames are in Redis
         assert client.get("beeflow:epoch") == session["epoch"].encode()
     with open_socket(b, "beeflow.v2", "access-token", f"token-{user}", token) as elsewhere:
-        assert greeting(elsewhere)["resync"] == "unknown-session"  # until sessions are adopted
+        assert greeting(elsewhere)["resync"] == "unknown-session"  # no RedisSessionStore here: see test_adopt_workers
     assert cluster.alive()
 
 

@@ -187,6 +187,7 @@ def build_dispatcher(
     outgoing: Any = None,
     resume: Any = None,
     history: History | None = None,
+    store: SessionStore | None = None,
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
@@ -208,4 +209,4 @@ def build_dispatcher(
         outgoing=outgoing,
         resume=resume,
     )
-    return Dispatcher(config, hub=hub, history=history)
+    return Dispatcher(config, hub=hub, history=history, store=store)

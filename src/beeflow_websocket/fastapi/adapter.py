@@ -23,6 +23,7 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import negotiate, negotiated, origin_allowed
 from beeflow_websocket.core.history import History
+from beeflow_websocket.core.session_store import SessionStore
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 
@@ -56,6 +57,7 @@ def configure_beeflow_websocket(
     outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
     resume: Any = None,
     history: History | None = None,
+    store: SessionStore | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -64,7 +66,8 @@ def configure_beeflow_websocket(
     module under them (as in 0.3.0). ``hub`` replaces the in-process hub (for example with a Redis
     hub shared by workers). ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout``,
     ``outgoing`` (the slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients)
-    are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s; ``history`` replaces the in-process session history.
+    are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s; ``history`` replaces the in-process session history,
+    and ``store`` (a :class:`~beeflow_websocket.redis.RedisSessionStore`) lets another worker adopt a session.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -83,6 +86,7 @@ def configure_beeflow_websocket(
         outgoing=outgoing,
         resume=resume,
         history=history,
+        store=store,
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),

@@ -38,6 +38,7 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
 from beeflow_websocket.core.history import History
+from beeflow_websocket.core.session_store import SessionStore
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 
@@ -102,6 +103,7 @@ def configure_beeflow_websocket(
     outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
     resume: Any = None,
     history: History | None = None,
+    store: SessionStore | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -134,6 +136,7 @@ def configure_beeflow_websocket(
         outgoing=outgoing,
         resume=resume,
         history=history,
+        store=store,
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),

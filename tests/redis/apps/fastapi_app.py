@@ -1,6 +1,7 @@
 """The conformance app on FastAPI with a Redis hub: ``uvicorn tests.redis.apps.fastapi_app:app``.
 
-With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too."""
+With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too, and with
+``BEEFLOW_TEST_REDIS_SESSIONS=1`` as well the sessions themselves (another worker can adopt them)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from beeflow_websocket.fastapi import (
     get_dispatcher,
     handle_beeflow_websocket,
 )
-from beeflow_websocket.redis import RedisHistory, RedisHub
+from beeflow_websocket.redis import RedisHistory, RedisHub, RedisSessionStore
 from tests.conformance.apps.auth import user_for_token_async
 from tests.conformance.apps.events import Said, SaidPayload
 
@@ -26,8 +27,13 @@ history = (
     if os.environ.get("BEEFLOW_TEST_REDIS_HISTORY")
     else None
 )
+store = (
+    RedisSessionStore(history, window=120.0)
+    if history is not None and os.environ.get("BEEFLOW_TEST_REDIS_SESSIONS")
+    else None
+)
 app = FastAPI()
-configure_beeflow_websocket(app, hub=hub, history=history)
+configure_beeflow_websocket(app, hub=hub, history=history, store=store)
 auth = AccessTokenAuth(user_for_token_async)
 
 
