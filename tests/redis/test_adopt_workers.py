@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator

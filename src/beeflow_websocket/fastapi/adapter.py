@@ -23,9 +23,9 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import negotiate, negotiated, origin_allowed
 from beeflow_websocket.core.history import History
-from beeflow_websocket.core.session_store import SessionStore
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
+from beeflow_websocket.core.session_store import SessionStore
 
 __all__ = ["configure_beeflow_websocket", "get_dispatcher", "handle_beeflow_websocket"]
 

@@ -38,9 +38,9 @@ from beeflow_websocket.core.dispatcher import (
 )
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
 from beeflow_websocket.core.history import History
-from beeflow_websocket.core.session_store import SessionStore
 from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
+from beeflow_websocket.core.session_store import SessionStore
 
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
