@@ -15,10 +15,11 @@ from beeflow_websocket.core.handshake import ResumeRequest
 from beeflow_websocket.redis import RedisHistory, RedisSessionStore
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 from tests.core.conftest import Kit, kit
+from tests.resume.test_sessions import Gate, gate
 
 from .conftest import RedisServer
 
-__all__ = ["kit"]
+__all__ = ["gate", "kit"]
 
 
 class Worker:
@@ -136,3 +137,30 @@ async def test_after_the_window_the_other_worker_answers_unknown_session(
         async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
             assert again.session is not None
             assert again.session["resync"] == "unknown-session"
+
+
+async def test_an_action_running_on_the_old_worker_is_answered_503_on_the_new_one(
+    pair: tuple[Worker, Worker], kit: Kit, gate: Gate
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
+        waiting = asyncio.create_task(client.send("wait", {"text": "late"}))
+        await asyncio.wait_for(gate.started.wait(), 5)
+        await client.drop()
+        assert await a.history.flush()
+        async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
+            problems = [frame for frame in again.received if "status" in frame]
+            assert [(p["status"], p["code"]) for p in problems] == [(503, "websocket_action_interrupted")]
+            gate.opened.set()  # the old copy's next frame is refused: it lets the session go
+            for _ in range(100):
+                if a.dispatcher.sessions.get(client.session["id"]) is None:
+                    break
+                await asyncio.sleep(0.02)
+            assert a.dispatcher.sessions.get(client.session["id"]) is None
+            assert await b.history.flush()
+            assert texts(again.received) == []  # nothing of the interrupted action reached the new front
+            replay = await b.history.replay(client.session["id"], client.last_seq)
+            assert replay is not None
+            assert len(replay) == 1  # only the 503
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)

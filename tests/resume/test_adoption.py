@@ -117,19 +117,40 @@ async def test_after_the_window_another_worker_answers_unknown_session(kit: Kit)
             assert again.session["resync"] == "unknown-session"
 
 
-async def test_the_old_workers_running_actions_are_cancelled(kit: Kit, gate: Gate) -> None:
-    a, b, _ = workers(ProtocolConfig(max_in_flight=2))
+async def test_the_old_workers_running_actions_are_cancelled_and_answered_503_on_the_new_front(
+    kit: Kit, gate: Gate
+) -> None:
+    a, b, shared = workers()
     async with AsyncWebSocketTestClient(a, sessions=True) as client:
         waiting = asyncio.create_task(client.send("wait", {"text": "never"}))
-        async with asyncio.timeout(5):
-            await gate.started.wait()
+        await asyncio.wait_for(gate.started.wait(), 5)
+        [req_id] = shared.records[client.session["id"]].running
         await client.drop()
-        async with AsyncWebSocketTestClient(b, resume=request(client)):
+        async with AsyncWebSocketTestClient(b, resume=request(client)) as again:
+            assert texts(again.replayed) == []
+            [problem] = [frame for frame in again.received if "status" in frame]
+            assert (problem["status"], problem["code"], problem["req_id"]) == (
+                503,
+                "websocket_action_interrupted",
+                req_id,
+            )
+            assert problem["seq"] == client.last_seq + 1
             await settle()
             for _ in range(100):
                 if gate.cancelled:
                     break
                 await asyncio.sleep(0.01)
             assert gate.cancelled
+            assert shared.records[client.session["id"]].running == frozenset()
         waiting.cancel()
         await asyncio.gather(waiting, return_exceptions=True)
+
+
+async def test_finished_actions_are_not_answered_again(kit: Kit) -> None:
+    a, b, shared = workers()
+    async with AsyncWebSocketTestClient(a, sessions=True) as client:
+        await client.request("echo", {"text": "a"})
+        await client.drop()
+        assert shared.records[client.session["id"]].running == frozenset()
+        async with AsyncWebSocketTestClient(b, resume=request(client)) as again:
+            assert again.received[1:] == []

@@ -386,6 +386,9 @@ class Connection:
             if wait:
                 await self._write_problem(rate_limited(wait, name), req_id)
                 return
+        session = self._session
+        if session is not None and req_id is not None:
+            session.started(req_id)
         context = ActionContext(
             self.websocket_id,
             self.user_id,
@@ -421,7 +424,9 @@ class Connection:
             session = self._session
             if session is not None:
                 action_json = _json_text(name)
-                await session.write(lambda seq: completion_frame(new_msg_id(), req_id, action_json, delivered, seq))
+                await session.write(
+                    lambda seq: completion_frame(new_msg_id(), req_id, action_json, delivered, seq), finishes=req_id
+                )
             else:
                 await self._write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
 
@@ -494,7 +499,8 @@ class Connection:
         session = self._session
         if session is not None:
             await session.write(
-                lambda seq: problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url, seq=seq)
+                lambda seq: problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url, seq=seq),
+                finishes=req_id,
             )
             return
         await self._write(problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url))

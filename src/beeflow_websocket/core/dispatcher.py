@@ -51,7 +51,13 @@ class Dispatcher:
         #: The sessions of ``beeflow.v2`` connections; ``history`` replaces the in-process
         #: :class:`~.history.MemoryHistory` built from ``config.resume``; ``store`` lets other
         #: processes adopt them (:mod:`.session_store`).
-        self.sessions = Sessions(self.config.resume, self.hub, history, store)
+        self.sessions = Sessions(
+            self.config.resume,
+            self.hub,
+            history,
+            store,
+            problem_type_base_url=self.config.problem_type_base_url,
+        )
         self.decoder = ActionDecoder()
         #: The event loop serving this dispatcher's connections, once one has opened.
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_PROBLEM_TYPE",
+    "ACTION_INTERRUPTED",
     "INTERNAL_ERROR",
     "INVALID_MESSAGE",
     "INVALID_MESSAGE_PROBLEM",
@@ -79,6 +80,11 @@ NOT_IMPLEMENTED = ProblemKind(
     "websocket_action_not_implemented", "not-implemented", 501, "WebSocket action not implemented"
 )
 INTERNAL_ERROR = ProblemKind("internal_websocket_error", "internal-error", 500, "Internal server error")
+#: The action was running in a process that lost the session (another process adopted it): it was
+#: cancelled there, and the request may be sent again.
+ACTION_INTERRUPTED = ProblemKind(
+    "websocket_action_interrupted", "action-interrupted", 503, "WebSocket action interrupted"
+)
 #: A rate limit refused the frame (:mod:`.limits`); the problem's ``retry_after`` says when to try again.
 RATE_LIMITED = ProblemKind("websocket_rate_limited", "rate-limited", 429, "Too many requests")
 

@@ -41,6 +41,8 @@ class SessionRecord:
     seq: int = 0
     owner: str = ""
     fence: int = 0
+    #: req_ids of the actions running when the record was written, not answered yet.
+    running: frozenset[str] = frozenset()
 
 
 class SessionStore(Protocol):
@@ -56,7 +58,10 @@ class SessionStore(Protocol):
     apply only while this process is still the session's owner at the fence it saved or claimed:
     a write refused for its fence calls the ``on_lost`` callback with the session id, as does a
     claim by another process. ``advance`` records the session's last ``seq`` (a store fused with
-    the history does it in the history write and makes this a no-op).
+    the history does it in the history write), and with ``finished`` removes that req_id from the
+    running ones in the same write, the frame at ``seq`` being its last answer; ``start`` adds a
+    req_id. The process that adopts a session answers the req_ids still running with a 503
+    ``websocket_action_interrupted`` problem: no request waits forever.
     """
 
     @property
@@ -64,7 +69,8 @@ class SessionStore(Protocol):
 
     async def claim(self, session_id: str, user_key: str | None) -> SessionRecord | None: ...
     def save(self, record: SessionRecord) -> None: ...
-    def advance(self, session_id: str, seq: int) -> None: ...
+    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None: ...
+    def start(self, session_id: str, req_id: str) -> None: ...
     def forget(self, session_id: str) -> None: ...
     def on_lost(self, callback: Lost) -> None: ...
 
@@ -124,14 +130,23 @@ class MemorySessionStore:
         if held is None or held.fence != fence:
             self._refused(record.id)
             return
-        self._shared.records[record.id] = replace(record, owner=self._owner, fence=held.fence)
+        self._shared.records[record.id] = replace(
+            record, owner=self._owner, fence=held.fence, seq=held.seq, running=held.running
+        )
 
-    def advance(self, session_id: str, seq: int) -> None:
+    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None:
         held = self._shared.records.get(session_id)
         if held is None or held.fence != self._fences.get(session_id):
             self._refused(session_id)
             return
-        self._shared.records[session_id] = replace(held, seq=seq)
+        self._shared.records[session_id] = replace(held, seq=seq, running=held.running - {finished})
+
+    def start(self, session_id: str, req_id: str) -> None:
+        held = self._shared.records.get(session_id)
+        if held is None or held.fence != self._fences.get(session_id):
+            self._refused(session_id)
+            return
+        self._shared.records[session_id] = replace(held, running=held.running | {req_id})
 
     def forget(self, session_id: str) -> None:
         held = self._shared.records.get(session_id)

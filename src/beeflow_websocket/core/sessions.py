@@ -24,12 +24,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .config import ResumeConfig
-from .frames import event_frame, session_frame
+from .frames import event_frame, problem_frame, session_frame
 from .handshake import ResumeRequest
 from .history import History, MemoryHistory
 from .hub import Delivery, Hub
 from .ids import new_msg_id
 from .outgoing import Outgoing, TransportGone
+from .problems import ACTION_INTERRUPTED
 from .session_store import SessionRecord, SessionStore
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class Session:
         self.ended = False
         #: Another process claimed the session: nothing this copy numbers from now on is recorded.
         self.adopted_elsewhere = False
+        #: req_ids the previous owner was running when this process adopted the session.
+        self.interrupted: frozenset[str] = frozenset()
         #: The connection serving the session now; ``None`` while parked.
         self.front: Connection | None = None
         self._sessions = sessions
@@ -108,7 +111,7 @@ class Session:
     def parked(self) -> bool:
         return self.front is None and not self.ended
 
-    def _number(self, make: Make) -> tuple[int, str]:
+    def _number(self, make: Make, finishes: str | None = None) -> tuple[int, str]:
         seq = self.seq = self.seq + 1
         frame = make(seq)
         if self.adopted_elsewhere:
@@ -116,12 +119,19 @@ class Session:
         self._history.record(self.id, seq, frame)
         store = self._sessions.store
         if store is not None:
-            store.advance(self.id, seq)
+            store.advance(self.id, seq, finishes)
         return seq, frame
 
-    async def write(self, make: Make) -> None:
-        """Number, record and send one of the session's own answers (waits while its queue is full)."""
-        seq, frame = self._number(make)
+    def started(self, req_id: str) -> None:
+        """An action of the session started: another process adopting it answers ``req_id`` if it is cut short."""
+        store = self._sessions.store
+        if store is not None and not self.adopted_elsewhere:
+            store.start(self.id, req_id)
+
+    async def write(self, make: Make, *, finishes: str | None = None) -> None:
+        """Number, record and send one of the session's own answers (waits while its queue is full);
+        ``finishes``: the req_id this frame is the last answer to."""
+        seq, frame = self._number(make, finishes)
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
             # TransportGone: the socket went (its front parked the session); the frame is in the history.
@@ -130,9 +140,9 @@ class Session:
         elif outlet is not None:
             outlet.append((seq, frame))
 
-    def offer(self, make: Make) -> None:
+    def offer(self, make: Make, *, finishes: str | None = None) -> None:
         """Number, record and queue a delivery without waiting."""
-        seq, frame = self._number(make)
+        seq, frame = self._number(make, finishes)
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
             outlet.offer(frame)
@@ -234,9 +244,16 @@ class Sessions:
     """The sessions of one dispatcher, and the rules for resuming them."""
 
     def __init__(
-        self, config: ResumeConfig, hub: Hub, history: History | None = None, store: SessionStore | None = None
+        self,
+        config: ResumeConfig,
+        hub: Hub,
+        history: History | None = None,
+        store: SessionStore | None = None,
+        *,
+        problem_type_base_url: str | None = None,
     ) -> None:
         self.config = config
+        self.problem_type_base_url = problem_type_base_url
         self.hub = hub
         # Not ``history or``: an empty MemoryHistory is falsy (it has a length).
         self.history: History = (
@@ -304,6 +321,7 @@ class Sessions:
                 replay = [] if request.seq == session.seq else await self.history.replay(session.id, request.seq)
                 if replay is not None and session.front is front:
                     greeting = self._greeting(session, replay, request.seq + len(replay), resumed=True, resync=None)
+                    self._interrupted(session)
                     return session, greeting
                 resync = HISTORY_GAP
                 if session.front is front:
@@ -323,6 +341,23 @@ class Sessions:
             self.store.save(session.record())
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
 
+    def _interrupted(self, session: Session) -> None:
+        """Answer the actions the previous owner was running (they were cancelled there)."""
+        running, session.interrupted = session.interrupted, frozenset()
+        for req_id in sorted(running):
+            session.offer(self._interrupted_frame(req_id), finishes=req_id)
+
+    def _interrupted_frame(self, req_id: str) -> Make:
+        problem = ACTION_INTERRUPTED.problem(
+            "The action was cut short when another server took the session over; send it again if it still matters."
+        )
+        msg_id, base_url = new_msg_id(), self.problem_type_base_url
+
+        def make(seq: int) -> str:
+            return problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url, seq=seq)
+
+        return make
+
     async def _adopt(self, session_id: str, front: Connection) -> Session | None:
         """A session another process opened, claimed from the store: its groups, its seq."""
         assert self.store is not None
@@ -340,6 +375,7 @@ class Sessions:
             return session  # not claimed, never registered: the caller answers user-changed
         session.seq = record.seq
         session.groups.update(record.groups)
+        session.interrupted = record.running
         adopted = getattr(self.history, "adopted", None)
         if adopted is not None:
             adopted(record.id, record.seq)  # a history that trusts only the seq it recorded learns this one

@@ -96,6 +96,8 @@ class _Op:
     fence: int | None = None
     #: Not a frame: a store operation (``RedisSessionStore``) run as this Lua call.
     call: tuple[str, list[str], list[Any]] | None = None
+    #: The req_id this frame is the last answer to (the store stops counting it as running).
+    finishes: str | None = None
 
 
 class RedisHistory:

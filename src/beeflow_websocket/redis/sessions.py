@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisSessionStore"]
 
-# KEYS: hash, stream. ARGV: fence, seq, frame, maxlen, stream ttl ms, hash ttl ms.
+# KEYS: hash, stream. ARGV: fence, seq, frame, maxlen, stream ttl ms, hash ttl ms, finished req_id
+# ('' for none: the frame is not the last answer to a request).
 _FRAME = """
 if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 's', ARGV[2], 'f', ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('HSET', KEYS[1], 'seq', ARGV[2])
+if ARGV[7] ~= '' then redis.call('HDEL', KEYS[1], 'r:' .. ARGV[7]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 return 1
 """
@@ -51,6 +53,13 @@ else
   redis.call('HSET', KEYS[1], 'g', ARGV[4])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return 1
+"""
+
+# KEYS: hash. ARGV: fence, req_id. A running action (field ``r:<req_id>``).
+_START = """
+if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'r:' .. ARGV[2], '1')
 return 1
 """
 
@@ -78,7 +87,7 @@ end
 return redis.call('HGETALL', KEYS[1])
 """
 
-_SCRIPTS = {"frame": _FRAME, "save": _SAVE, "touch": _TOUCH, "forget": _FORGET}
+_SCRIPTS = {"frame": _FRAME, "start": _START, "save": _SAVE, "touch": _TOUCH, "forget": _FORGET}
 _SHAS = {name: hashlib.sha1(text.encode()).hexdigest() for name, text in _SCRIPTS.items()}
 
 
@@ -143,6 +152,7 @@ class RedisSessionStore:
             int(fields.get("seq", "0")),
             fields.get("owner", ""),
             int(fields.get("fence", "0")),
+            frozenset(name[2:] for name in fields if name.startswith("r:")),
         )
         if record.owner == self._owner and record.user_key == user_key:
             self._fences[session_id] = record.fence
@@ -156,8 +166,18 @@ class RedisSessionStore:
         args = [fence, record.websocket_id, _user(record.user_key), json.dumps(sorted(record.groups))]
         self._call(record.id, "save", [self._key(record.id)], [*args, self._owner, self._ttl_ms, "1" if new else "0"])
 
-    def advance(self, session_id: str, seq: int) -> None:
-        """Nothing to do: each frame's write sets the seq."""
+    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None:
+        """Each frame's write sets the seq; a finished req_id goes with the frame just queued."""
+        if finished is None:
+            return
+        pending = self._history._pending
+        if pending and pending[-1].session == session_id and pending[-1].seq == seq:
+            pending[-1].finishes = finished
+
+    def start(self, session_id: str, req_id: str) -> None:
+        fence = self._fences.get(session_id)
+        if fence is not None:
+            self._call(session_id, "start", [self._key(session_id)], [fence, req_id])
 
     def forget(self, session_id: str) -> None:
         fence = self._fences.pop(session_id, None)
@@ -184,7 +204,7 @@ class RedisSessionStore:
         pipe.evalsha(_SHAS[name], len(keys), *keys, *args)
 
     def write_frame(self, pipe: Any, op: _Op, stream: str, expire_ms: int) -> None:
-        args = [op.fence, op.seq, op.frame, self._history.max_events, expire_ms, self._ttl_ms]
+        args = [op.fence, op.seq, op.frame, self._history.max_events, expire_ms, self._ttl_ms, op.finishes or ""]
         self.call(pipe, "frame", [self._key(op.session), stream], args)
 
     def refused(self, session: str) -> None:
