@@ -15,6 +15,7 @@ from beeflow_websocket.core.handshake import ResumeRequest
 from beeflow_websocket.core.history import MemoryHistory
 from beeflow_websocket.core.session_store import SharedMemoryStore
 from beeflow_websocket.testing import AsyncWebSocketTestClient
+from tests import schema_oracle as oracle
 
 from .conftest import Kit
 from .test_sessions import Gate, gate, said, seqs, texts
@@ -135,6 +136,7 @@ async def test_the_old_workers_running_actions_are_cancelled_and_answered_503_on
                 req_id,
             )
             assert problem["seq"] == client.last_seq + 1
+            assert oracle.accepts(oracle.FRAME_FILES["problem"], problem)
             await settle()
             for _ in range(100):
                 if gate.cancelled:
