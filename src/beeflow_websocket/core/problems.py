@@ -17,8 +17,8 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
-    "DEFAULT_PROBLEM_TYPE",
     "ACTION_INTERRUPTED",
+    "DEFAULT_PROBLEM_TYPE",
     "INTERNAL_ERROR",
     "INVALID_MESSAGE",
     "INVALID_MESSAGE_PROBLEM",
