@@ -164,3 +164,26 @@ async def test_an_action_running_on_the_old_worker_is_answered_503_on_the_new_on
             assert len(replay) == 1  # only the 503
         waiting.cancel()
         await asyncio.gather(waiting, return_exceptions=True)
+
+
+async def test_the_old_worker_hears_of_the_claim_without_writing_again(
+    pair: tuple[Worker, Worker], kit: Kit, redis_server: RedisServer
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
+        await client.request("room.join", {"room": "room"})
+        await client.drop()
+        assert await a.history.flush()
+        async with Redis.from_url(redis_server.url) as redis:
+            for _ in range(100):  # A's listener subscribes in the background
+                if dict(await redis.pubsub_numsub("ad:lost:a")).get(b"ad:lost:a"):
+                    break
+                await asyncio.sleep(0.02)
+        async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
+            assert again.session is not None
+            assert again.session["resumed"] is True
+            for _ in range(100):
+                if a.dispatcher.sessions.get(client.session["id"]) is None:
+                    break
+                await asyncio.sleep(0.02)
+            assert a.dispatcher.sessions.get(client.session["id"]) is None

@@ -9,7 +9,9 @@ every third of that while the session lives.
 
 Every frame is written by one Lua call that checks the hash's fence, appends to the stream and sets
 ``seq``: once another process claimed the session (a higher fence), the old owner's writes are
-refused, and a refused write tells it (``on_lost``) that the session is no longer its own. Frames
+refused. The claim also publishes ``<session> <fence>`` on ``<prefix>:lost:<old owner>``, which
+each store subscribes to; either way the old owner is told (``on_lost``) that the session is no
+longer its own. Frames
 it had not written yet are not in the history: the ``seq`` the new owner continues from is the last
 one written, and a client that saw more is told ``history-gap``.
 """
@@ -22,6 +24,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from beeflow_websocket.core.session_store import Lost, SessionRecord
@@ -76,13 +79,18 @@ if redis.call('HGET', KEYS[1], 'fence') == ARGV[1] then redis.call('DEL', KEYS[1
 return 1
 """
 
-# KEYS: hash. ARGV: user, owner, ttl ms. The record; claimed only for the same user.
+# KEYS: hash. ARGV: user, owner, ttl ms, channel prefix, session. The record; claimed only for the
+# same user. The previous owner hears ``<session> <new fence>`` on ``<channel prefix><its name>``.
 _CLAIM = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if redis.call('HGET', KEYS[1], 'u') == ARGV[1] then
-  redis.call('HINCRBY', KEYS[1], 'fence', 1)
+  local previous = redis.call('HGET', KEYS[1], 'owner')
+  local fence = redis.call('HINCRBY', KEYS[1], 'fence', 1)
   redis.call('HSET', KEYS[1], 'owner', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  if previous and previous ~= ARGV[2] then
+    redis.call('PUBLISH', ARGV[4] .. previous, ARGV[5] .. ' ' .. fence)
+  end
 end
 return redis.call('HGETALL', KEYS[1])
 """
@@ -120,6 +128,8 @@ class RedisSessionStore:
         #: False until the scripts are loaded on the Redis (again after an outage: it may have restarted).
         self.loaded = False
         self._refresher: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._lost_prefix = f"{history.key_prefix}:lost:"
 
     def __repr__(self) -> str:
         return f"<RedisSessionStore {self._owner}: {len(self._fences)} sessions owned>"
@@ -136,7 +146,16 @@ class RedisSessionStore:
         self._start()
         client = history._redis()
         try:
-            reply = await client.eval(_CLAIM, 1, self._key(session_id), _user(user_key), self._owner, self._ttl_ms)
+            reply = await client.eval(
+                _CLAIM,
+                1,
+                self._key(session_id),
+                _user(user_key),
+                self._owner,
+                self._ttl_ms,
+                self._lost_prefix,
+                session_id,
+            )
         except (RedisError, OSError) as error:  # Redis unreachable: the session cannot be found
             history._failed(error)
             return None
@@ -228,11 +247,41 @@ class RedisSessionStore:
         history._queue(_Op(session, -1, "", call=(name, keys, args)))
 
     def _start(self) -> None:
+        loop = asyncio.get_running_loop()
         task = self._refresher
-        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
-            self._refresher = asyncio.get_running_loop().create_task(
-                self._refresh_forever(), name="beeflow-websocket-redis-sessions"
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._refresher = loop.create_task(self._refresh_forever(), name="beeflow-websocket-redis-sessions")
+        task = self._listener
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._listener = loop.create_task(self._listen_forever(), name="beeflow-websocket-redis-sessions-lost")
+
+    def _told(self, message: str) -> None:
+        session, _, fence = message.partition(" ")
+        held = self._fences.get(session)
+        if held is not None and fence.isdigit() and held < int(fence):
+            self.refused(session)
+
+    async def _listen_forever(self) -> None:
+        # Another process claimed one of our sessions: let it go now rather than at the next write.
+        history = self._history
+        delay = history.min_backoff
+        while True:
+            client = Redis.from_url(
+                history.url, socket_connect_timeout=history.timeout, socket_timeout=None, health_check_interval=0
             )
+            try:
+                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._lost_prefix + self._owner)
+                    delay = history.min_backoff
+                    async for message in pubsub.listen():
+                        data = message.get("data")
+                        if isinstance(data, bytes):
+                            self._told(data.decode())
+            except (RedisError, OSError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, history.max_backoff)
+            finally:
+                await client.aclose()
 
     async def _refresh_forever(self) -> None:
         # A live session may write nothing for longer than the window: keep its record.
@@ -242,7 +291,8 @@ class RedisSessionStore:
                 self._call(session, "touch", [self._key(session)], [fence])
 
     async def aclose(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-            await asyncio.gather(self._refresher, return_exceptions=True)
-            self._refresher = None
+        for task in (self._refresher, self._listener):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._refresher = self._listener = None
