@@ -1,5 +1,5 @@
-"""FastAPI on two uvicorn processes with RedisHub, RedisHistory and RedisSessionStore: a session opened
-on worker A resumes on worker B.
+"""FastAPI on two uvicorn processes (and Flask on two gunicorn servers) with RedisHub, RedisHistory and
+RedisSessionStore: a session opened on worker A resumes on worker B.
 
 Events are pushed to the client's user from a third process. A client that drops and resumes on B
 gets every event exactly once, in order. After a ``kill -9`` of A, B replays everything A had
@@ -10,16 +10,20 @@ a silent gap (deliveries while nobody holds the session are step 3 of the spec).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
+from tests.conformance.servers import PYTHON, Server, free_port, run_server
 from tests.resume.test_servers import drop, frames_until, open_socket, said
 
 from .cluster import Cluster, run_cluster
@@ -129,3 +133,51 @@ def test_kill_9_of_a_while_events_stream_in_is_a_contiguous_resume_or_a_resync(c
             assert [frame["seq"] for frame in rest] == list(range(last + 1, last + 1 + len(rest)))
         else:
             assert resumed["resync"] == "history-gap"  # A sent a frame it had not written: never a silent gap
+
+
+@pytest.fixture
+def flask_pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
+    """Two gunicorn servers of one worker each (two ports, so the test picks the worker)."""
+    tmp = tmp_path_factory.mktemp("adopt-flask")
+    env = {"BEEFLOW_TEST_REDIS_URL": redis_server.url, **ENV}
+    with ExitStack() as stack:
+        servers = []
+        for worker in range(2):
+            port = free_port()
+            argv = [
+                PYTHON, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "32", "--workers", "1",
+                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "tests.redis.apps.flask_app:app",
+            ]  # fmt: skip
+            log = tmp / f"gunicorn-{worker}.log"
+            servers.append(stack.enter_context(run_server("flask-gunicorn", argv, port=port, log=log, env=env)))
+        yield servers
+
+
+def pending(server: Server) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health", timeout=10) as response:
+        return int(json.load(response)["history"]["pending"])
+
+
+def test_flask_a_session_dropped_on_one_gunicorn_resumes_on_the_other(
+    flask_pair: list[Server], redis_server: RedisServer
+) -> None:
+    a, b = flask_pair
+    cluster = Cluster("flask-gunicorn", flask_pair, {"BEEFLOW_TEST_REDIS_URL": redis_server.url, **ENV})
+    user = f"u{uuid.uuid4().hex[:8]}"
+    ws = open_socket(a, "beeflow.v2", "access-token", f"token-{user}")
+    session = greeting(ws)
+    cluster.push("user", user, 20, "n", via="bare")
+    first = frames_until(ws, lambda frames: len(said(frames)) == 20)
+    last = first[-1]["seq"]
+    drop(ws)
+    cluster.push("user", user, 30, "m", via="bare")
+    for _ in range(200):
+        if pending(a) == 0:
+            break
+        time.sleep(0.02)
+    token = f"beeflow.resume.{session['id']}.{session['epoch']}.{last}"
+    with open_socket(b, "beeflow.v2", "access-token", f"token-{user}", token) as again:
+        rest = frames_until(again, lambda frames: len(said(frames)) >= 30)
+        assert rest[0]["session"] == {**session, "resumed": True}
+        assert said(first) + said(rest) == [f"n {n}" for n in range(1, 21)] + [f"m {n}" for n in range(1, 31)]
+        assert [frame["seq"] for frame in rest[1:]] == list(range(last + 1, last + len(rest)))

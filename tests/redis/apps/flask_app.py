@@ -1,6 +1,7 @@
 """The conformance app on Flask with a Redis hub: ``gunicorn -k gthread tests.redis.apps.flask_app:app``.
 
-With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too."""
+With ``BEEFLOW_TEST_REDIS_HISTORY=1`` the history of its sessions is in the same Redis too, and with
+``BEEFLOW_TEST_REDIS_SESSIONS=1`` as well the sessions themselves (another worker can adopt them)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Flask, g, request
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from beeflow_websocket.flask import SyncWebSocket, configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
-from beeflow_websocket.redis import RedisHistory, RedisHub
+from beeflow_websocket.redis import RedisHistory, RedisHub, RedisSessionStore
 from tests.conformance.apps.auth import user_for_token
 from tests.conformance.apps.events import Said, SaidPayload
 
@@ -22,9 +23,14 @@ history = (
     if os.environ.get("BEEFLOW_TEST_REDIS_HISTORY")
     else None
 )
+store = (
+    RedisSessionStore(history, window=120.0)
+    if history is not None and os.environ.get("BEEFLOW_TEST_REDIS_SESSIONS")
+    else None
+)
 app = Flask(__name__)
 sock = Sock(app)
-configure_beeflow_websocket(app, user_resolver=user_for_token, hub=hub, history=history)
+configure_beeflow_websocket(app, user_resolver=user_for_token, hub=hub, history=history, store=store)
 
 
 @sock.route("/ws/")  # type: ignore[untyped-decorator]
