@@ -187,3 +187,22 @@ async def test_the_old_worker_hears_of_the_claim_without_writing_again(
                     break
                 await asyncio.sleep(0.02)
             assert a.dispatcher.sessions.get(client.session["id"]) is None
+
+
+async def test_redis_restarting_empty_makes_the_resume_elsewhere_a_resync(
+    pair: tuple[Worker, Worker], kit: Kit, redis_server: RedisServer
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
+        await client.request("room.join", {"room": "room"})
+        await said(a, kit, "before")
+        await client.drop()
+        assert await a.history.flush()
+        redis_server.kill()
+        redis_server.start()
+        await said(a, kit, "after the restart")  # A's write finds no record: it lets the session go
+        async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
+            assert again.session is not None
+            assert again.session["resumed"] is False
+            assert again.session["resync"] in {"epoch-changed", "unknown-session", "history-gap"}
+            assert again.received[1:] == []
