@@ -1,4 +1,4 @@
-"""How the Redis hub is doing: one outage, one warning when it starts and one line when it ends."""
+"""How a Redis client of ours is doing: one outage, one warning when it starts and one line when it ends."""
 
 from __future__ import annotations
 
@@ -29,9 +29,22 @@ class HubHealth:
 
 
 class HealthTracker:
-    """Counts outages and dropped deliveries, and logs each outage once, not once per event."""
+    """Counts outages and what was dropped, and logs each outage once, not once per event.
 
-    def __init__(self) -> None:
+    ``name`` starts each log line; ``dropping`` says what happens during an outage and ``dropped``
+    names what :meth:`drop` counts (for the line that ends the outage).
+    """
+
+    def __init__(
+        self,
+        name: str = "Redis hub",
+        *,
+        dropping: str = "deliveries to other processes are dropped until it is back",
+        dropped: str = "deliveries to other processes were dropped meanwhile",
+    ) -> None:
+        self._name = name
+        self._dropping = dropping
+        self._dropped_what = dropped
         self._down: set[str] = set()
         self.outages = 0
         self.dropped = 0
@@ -42,17 +55,19 @@ class HealthTracker:
     def snapshot(self) -> HubHealth:
         return HubHealth(not self._down, self.outages, self.dropped, self.last_error, self._since)
 
+    @property
+    def down(self) -> bool:
+        """An outage is going on: some link failed and has not worked since."""
+        return bool(self._down)
+
     def failed(self, link: str, error: BaseException) -> None:
-        """``link`` ("publish" or "subscribe") could not reach Redis."""
+        """``link`` (the hub's "publish" or "subscribe", the history's "write") could not reach Redis."""
         self.last_error = f"{type(error).__name__}: {error}"
         if not self._down:
             self.outages += 1
             self._since = time.time()
             self._dropped_at_start = self.dropped
-            logger.warning(
-                "Redis hub: Redis is unreachable (%s); deliveries to other processes are dropped until it is back",
-                self.last_error,
-            )
+            logger.warning("%s: Redis is unreachable (%s); %s", self._name, self.last_error, self._dropping)
         self._down.add(link)
 
     def recovered(self, link: str) -> None:
@@ -61,9 +76,11 @@ class HealthTracker:
         self._down.discard(link)
         if not self._down and self._since is not None:
             logger.warning(
-                "Redis hub: Redis is back after %.1f s; %d deliveries to other processes were dropped meanwhile",
+                "%s: Redis is back after %.1f s; %d %s",
+                self._name,
                 time.time() - self._since,
                 self.dropped - self._dropped_at_start,
+                self._dropped_what,
             )
             self._since = None
 

@@ -21,7 +21,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
+from .health import HealthTracker
 from .wire import DEFAULT_PREFIX
 
 __all__ = ["HistoryHealth", "RedisHistory"]
@@ -155,11 +155,12 @@ class RedisHistory:
         self._writer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: Redis | None = None
-        self._down_since: float | None = None
-        self._outages = 0
-        self._dropped = 0
+        self._health = HealthTracker(
+            "Redis history",
+            dropping=f"up to {max_pending} frames wait, resumes needing more get history-gap",
+            dropped="frames were dropped meanwhile (their sessions resume with history-gap)",
+        )
         self._epoch_changes = 0
-        self._last_error: str | None = None
         #: Set by a RedisSessionStore over this history: fences of the sessions this process owns.
         self._store: Any = None
 
@@ -240,13 +241,9 @@ class RedisHistory:
     # Health and shutdown.
 
     def health(self) -> HistoryHealth:
+        health = self._health
         return HistoryHealth(
-            self._down_since is None,
-            self._outages,
-            self._dropped,
-            len(self._pending),
-            self._epoch_changes,
-            self._last_error,
+            not health.down, health.outages, health.dropped, len(self._pending), self._epoch_changes, health.last_error
         )
 
     async def flush(self, within: float | None = None) -> bool:
@@ -311,7 +308,7 @@ class RedisHistory:
     def _drop(self, op: _Op) -> None:
         self._done += 1
         if op.seq > 0:
-            self._dropped += 1
+            self._health.drop()
             if op.session in self._last:
                 self._dropped_through[op.session] = max(self._dropped_through.get(op.session, 0), op.seq)
         self._release()
@@ -329,7 +326,7 @@ class RedisHistory:
     async def _flushed(self, mark: int, within: float | None = None, *, patient: bool = False) -> bool:
         if self._done >= mark:
             return True
-        if self._down_since is not None and not patient:
+        if self._health.down and not patient:
             return False  # Redis is unreachable: answer now rather than after a timeout
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiters.append((mark, future, patient))
@@ -420,18 +417,10 @@ class RedisHistory:
         self._epoch_checked = True
 
     def _failed(self, error: BaseException) -> None:
-        self._last_error = f"{type(error).__name__}: {error}"
+        self._health.failed("write", error)
         self._epoch_checked = False
         if self._store is not None:
             self._store.loaded = False  # a restarted Redis has no scripts
-        if self._down_since is None:
-            self._down_since = time.time()
-            self._outages += 1
-            logger.warning(
-                "Redis history: Redis is unreachable (%s); up to %d frames wait, resumes needing more get history-gap",
-                self._last_error,
-                self.max_pending,
-            )
         # A replay does not wait for Redis to come back: it answers history-gap at once.
         for _, future, patient in self._waiters:
             if not patient and not future.done():
@@ -439,9 +428,7 @@ class RedisHistory:
         self._waiters = [waiter for waiter in self._waiters if waiter[2]]
 
     def _recovered(self) -> None:
-        if self._down_since is not None:
-            logger.warning("Redis history: Redis is back after %.1f s", time.time() - self._down_since)
-            self._down_since = None
+        self._health.recovered("write")
 
 
 def _entries(blob: bytes) -> Iterator[tuple[int, bytes]]:
