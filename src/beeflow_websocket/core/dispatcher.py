@@ -25,14 +25,14 @@ from .frames import ActionDecoder
 from .handshake import Handshake
 from .history import History
 from .hub import Delivery, Hub, LocalHub
+from .outgoing import CLOSE_TRY_AGAIN_LATER, SLOW_CLOSE_REASONS
 from .session_store import SessionStore
 from .sessions import Sessions
 
 __all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
 
-#: Close code (RFC 6455 registry: "Try Again Later") for a connection refused by ``max_connections``.
-CLOSE_TRY_AGAIN_LATER = 1013
-TRY_AGAIN_LATER_REASON = "try again later"
+#: The reason sent with 1013 (``CLOSE_TRY_AGAIN_LATER``) to a connection refused by ``max_connections``.
+TRY_AGAIN_LATER_REASON = SLOW_CLOSE_REASONS[CLOSE_TRY_AGAIN_LATER]
 
 
 class Dispatcher:

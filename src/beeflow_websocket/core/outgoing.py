@@ -181,10 +181,7 @@ class Outgoing:
         if self._gone:
             return
         if not self._busy:
-            self._busy = True
-            self._drainer = asyncio.Task(self._drain(frame), loop=self._running_loop(), eager_start=True)
-            if self._drainer.done():
-                self._drainer = None
+            self._start_drain(frame)
             return
         if len(self._queue) >= self._limits.max_frames or self._bytes + _size(frame) > self._limits.max_bytes:
             self._slow("a delivery did not fit in its queue")
@@ -205,10 +202,7 @@ class Outgoing:
             return
         for frame in frames[1:]:
             self._push(frame)
-        self._busy = True
-        self._drainer = asyncio.Task(self._drain(frames[0]), loop=self._running_loop(), eager_start=True)
-        if self._drainer.done():
-            self._drainer = None
+        self._start_drain(frames[0])
 
     async def close(self, code: int, reason: str) -> None:
         """Close after the queued frames (waiting at most ``grace`` seconds for them)."""
@@ -235,6 +229,13 @@ class Outgoing:
                 task.cancel()
         self._wake(self._room)
         self._wake(self._idle)
+
+    def _start_drain(self, frame: str) -> None:
+        # Eager: when the socket takes everything at once the task is done before this returns.
+        self._busy = True
+        self._drainer = asyncio.Task(self._drain(frame), loop=self._running_loop(), eager_start=True)
+        if self._drainer.done():
+            self._drainer = None
 
     async def _drain(self, frame: str) -> None:
         try:
