@@ -15,6 +15,13 @@ __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ProtocolConfig", "ResumeConfig", "resume
 DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 
 
+def _seconds(value: Any, *, zero: bool = False) -> bool:
+    """Whether ``value`` is a finite number of seconds, above 0 (or at least 0 with ``zero``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return (value >= 0 if zero else value > 0) and value < float("inf")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResumeConfig:
     """How long a ``beeflow.v2`` session outlives its socket, and how much of it is kept.
@@ -32,15 +39,11 @@ class ResumeConfig:
     max_age: float | None = None
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.window, bool)
-            or not isinstance(self.window, int | float)
-            or not 0 <= self.window < float("inf")
-        ):
+        if not _seconds(self.window, zero=True):
             raise ValueError(f"resume window must be a finite number of seconds >= 0, not {self.window!r}")
         if self.max_frames < 1 or self.max_bytes < 1:
             raise ValueError("resume max_frames and max_bytes must be at least 1")
-        if self.max_age is not None and not 0 < self.max_age < float("inf"):
+        if self.max_age is not None and not _seconds(self.max_age):
             raise ValueError(f"resume max_age must be a positive number of seconds or None, not {self.max_age!r}")
 
     @property
@@ -121,11 +124,7 @@ class ProtocolConfig:
             raise ValueError(
                 f"max_connections must be a whole number of at least 1 or None, not {self.max_connections!r}"
             )
-        if self.idle_timeout is not None and (
-            isinstance(self.idle_timeout, bool)
-            or not isinstance(self.idle_timeout, int | float)
-            or not 0 < self.idle_timeout < float("inf")
-        ):
+        if self.idle_timeout is not None and not _seconds(self.idle_timeout):
             raise ValueError(f"idle_timeout must be a positive number of seconds or None, not {self.idle_timeout!r}")
         if self.max_message_size < 1:
             raise ValueError("max_message_size must be a positive number of bytes")
