@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import struct
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,10 +162,14 @@ class RawClient:
     def request(self, action: str, payload: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.until_terminal(self.send_action(action, payload))
 
-    def drain_to_end(self) -> list[dict[str, Any]]:
-        """Every frame until the close frame or the end of the TCP stream, each one checked."""
+    def drain_to_end(self, slow_for: float = 0.0) -> list[dict[str, Any]]:
+        """Every frame until the close frame or the end of the TCP stream, each one checked;
+        for the first ``slow_for`` seconds, a reader that is slow but not stuck (5 ms a frame)."""
         frames = []
+        slow_until = time.monotonic() + slow_for
         while True:
+            if frames and time.monotonic() < slow_until:
+                time.sleep(0.005)
             try:
                 frame = self.frame()
             except (EOFError, ConnectionResetError):

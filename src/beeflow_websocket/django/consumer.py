@@ -213,6 +213,9 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await writable.ready.wait()
 
     async def _close(self, code: int, reason: str) -> None:
+        dispatcher = self.dispatcher
+        if dispatcher is not None:
+            _await_close_reply(self.base_send, dispatcher.config.outgoing.grace)
         try:
             await self.close(code, reason)
         except Exception:
@@ -290,6 +293,19 @@ class _Writable:
 
     def stopProducing(self) -> None:  # noqa: N802 - the connection is gone: let writes fail
         self.ready.set()
+
+
+def _await_close_reply(send: Any, seconds: float) -> None:
+    """Under Daphne, wait ``seconds`` (at least Autobahn's 1 s) for the peer's close reply.
+
+    Autobahn aborts the TCP connection when the reply is late, discarding what is still buffered
+    for the peer: the frames queued before the close, and the close frame itself. A slow connection
+    is given the grace to read them (core.outgoing), so its closing handshake gets as long.
+    """
+    protocol = next(iter(getattr(send, "args", ())), None)
+    current = getattr(protocol, "closeHandshakeTimeout", None)
+    if isinstance(current, int | float) and current < seconds:
+        protocol.closeHandshakeTimeout = seconds  # type: ignore[union-attr]
 
 
 def _daphne_close(send: Any, code: int, reason: str) -> bool:
