@@ -206,3 +206,28 @@ async def test_redis_restarting_empty_makes_the_resume_elsewhere_a_resync(
             assert again.session["resumed"] is False
             assert again.session["resync"] in {"epoch-changed", "unknown-session", "history-gap"}
             assert again.received[1:] == []
+
+
+async def test_redis_down_during_the_claim_makes_the_resume_a_history_gap(
+    pair: tuple[Worker, Worker], kit: Kit, redis_server: RedisServer
+) -> None:
+    a, b = pair
+    async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
+        await client.request("room.join", {"room": "room"})
+        await said(a, kit, "before")
+        await client.drop()
+        assert await a.history.flush()
+        await b.history.ready()  # B has been running: it knows the epoch (one that never reached Redis cannot)
+        redis_server.stop()
+        try:
+            # B cannot read the record: the session may exist, so not unknown-session, and nothing is replayed.
+            async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
+                assert again.session is not None
+                assert again.session["resumed"] is False
+                assert again.session["resync"] == "history-gap"
+                assert again.session["id"] != client.session["id"]
+                assert again.received[1:] == []
+                [echoed] = texts((await again.request("echo", {"text": "still served"})).frames)
+                assert echoed == "still served"
+        finally:
+            redis_server.start()

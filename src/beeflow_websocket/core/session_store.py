@@ -25,9 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-__all__ = ["MemorySessionStore", "SessionRecord", "SessionStore", "SharedMemoryStore"]
+__all__ = ["MemorySessionStore", "SessionRecord", "SessionStore", "SharedMemoryStore", "StoreUnavailableError"]
 
 Lost = Callable[[str], None]
+
+
+class StoreUnavailableError(Exception):
+    """``claim`` could not reach the store: the session may exist, but it cannot be adopted now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,8 @@ class SessionStore(Protocol):
 
     ``owner`` names this process. ``claim`` is awaited when a client names a session this process
     does not hold: it answers ``None`` for a session nobody holds (never opened, forgotten or
-    expired: the resume window is the record's lifetime), else the record. It claims the session
+    expired: the resume window is the record's lifetime), else the record; it raises
+    :class:`StoreUnavailableError` when it cannot tell (the store is unreachable). It claims the session
     (a higher fence, this owner) only when ``user_key`` matches the record's; a record with another
     user key comes back unchanged and the caller answers ``user-changed``.
 

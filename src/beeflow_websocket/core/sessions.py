@@ -31,7 +31,7 @@ from .hub import Delivery, Hub
 from .ids import new_msg_id
 from .outgoing import Outgoing, TransportGone
 from .problems import ACTION_INTERRUPTED
-from .session_store import SessionRecord, SessionStore
+from .session_store import SessionRecord, SessionStore, StoreUnavailableError
 
 if TYPE_CHECKING:
     from .action_registry import UserId
@@ -301,7 +301,11 @@ class Sessions:
             return None, EPOCH_CHANGED
         session = self._sessions.get(request.session)
         if (session is None or session.ended) and self.store is not None:
-            session = await self._adopt(request.session, front)
+            try:
+                session = await self._adopt(request.session, front)
+            except StoreUnavailableError:
+                # The session may well exist (the shared history too), but nothing of it can be read now.
+                return None, HISTORY_GAP
         if session is None or session.ended:
             return None, UNKNOWN_SESSION
         if session.user_key != user_key:

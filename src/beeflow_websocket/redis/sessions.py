@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from beeflow_websocket.core.session_store import Lost, SessionRecord
+from beeflow_websocket.core.session_store import Lost, SessionRecord, StoreUnavailableError
 
 if TYPE_CHECKING:
     from .history import RedisHistory, _Op
@@ -156,9 +156,9 @@ class RedisSessionStore:
                 self._lost_prefix,
                 session_id,
             )
-        except (RedisError, OSError) as error:  # Redis unreachable: the session cannot be found
+        except (RedisError, OSError) as error:  # Redis unreachable: the session may exist, unreadable now
             history._failed(error)
-            return None
+            raise StoreUnavailableError(str(error)) from error
         if not reply:
             return None
         fields = {reply[i].decode(): reply[i + 1].decode() for i in range(0, len(reply), 2)}
