@@ -19,14 +19,16 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from redis import Redis
 
 from tests.conformance.servers import PYTHON, Server, free_port, run_server
-from tests.resume.test_servers import drop, frames_until, open_socket, said
+from tests.resume.test_servers import action, drop, frames_until, open_socket, said
 
-from .cluster import Cluster, run_cluster
+from .cluster import ATTEMPTS, Cluster, run_cluster
 from .conftest import RedisServer
 
 Frame = dict[str, Any]
@@ -181,3 +183,133 @@ def test_flask_a_session_dropped_on_one_gunicorn_resumes_on_the_other(
         assert rest[0]["session"] == {**session, "resumed": True}
         assert said(first) + said(rest) == [f"n {n}" for n in range(1, 21)] + [f"m {n}" for n in range(1, 31)]
         assert [frame["seq"] for frame in rest[1:]] == list(range(last + 1, last + len(rest)))
+
+
+@pytest.fixture
+def gunicorn(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Flask as docs/en/flask.md deploys it: ``gunicorn --workers 2`` (gthread), both workers on one port."""
+    with run_cluster("flask-gunicorn", redis_server.url, tmp_path_factory.mktemp("adopt-gunicorn"), env=ENV) as running:
+        yield running
+
+
+def serving(ws: Any) -> tuple[int, str, list[Frame]]:
+    """The pid and websocket id behind ``ws`` (the ``where`` action), and the frames read meanwhile."""
+    req_id = action(ws, "where", {})
+    frames = frames_until(ws, lambda frames: any(f.get("completed") == "where" for f in frames))
+    [where] = [frame for frame in frames if frame.get("req_id") == req_id and frame.get("event") == "where"]
+    return where["payload"]["pid"], where["payload"]["websocket_id"], frames
+
+
+def numbered(texts: list[str], prefix: str) -> list[int]:
+    return [int(text.split()[1]) for text in texts if text.startswith(f"{prefix} ")]
+
+
+@dataclass
+class OnePort:
+    """Two sessions of one user on ``gunicorn --workers 2``: ``ws`` on the worker ``pid``, ``other`` on the other."""
+
+    server: Server
+    user: str
+    ws: Any
+    session: Frame
+    pid: int
+    websocket_id: str
+    other: Any
+
+    def resume(self, last: int) -> Any:
+        token = f"beeflow.resume.{self.session['id']}.{self.session['epoch']}.{last}"
+        return open_socket(self.server, "beeflow.v2", "access-token", f"token-{self.user}", token)
+
+
+@pytest.fixture
+def one_port(gunicorn: Cluster) -> Iterator[OnePort]:
+    [server] = gunicorn.servers
+    user = f"u{uuid.uuid4().hex[:8]}"
+    ws = open_socket(server, "beeflow.v2", "access-token", f"token-{user}")
+    session = greeting(ws)
+    pid, websocket_id, _ = serving(ws)
+    for _ in range(ATTEMPTS):  # the kernel picks the worker of each connection: bounded tries
+        candidate = open_socket(server, "beeflow.v2", "access-token", f"token-{user}")
+        greeting(candidate)
+        if serving(candidate)[0] != pid:
+            break
+        candidate.close()
+    else:
+        raise AssertionError(f"no connection reached the other worker in {ATTEMPTS} tries")
+    try:
+        yield OnePort(server, user, ws, session, pid, websocket_id, candidate)
+    finally:
+        candidate.close()
+        with contextlib.suppress(OSError):
+            ws.close()
+
+
+def test_flask_gunicorn_workers_on_one_port_cross_deliver_then_kill_9_resumes_on_another(
+    gunicorn: Cluster, one_port: OnePort, redis_server: RedisServer
+) -> None:
+    ws, other, room = one_port.ws, one_port.other, f"room-{uuid.uuid4().hex[:8]}"
+    # Both workers live: a group event and user events cross from one worker to the other.
+    for member in (ws, other):
+        join = action(member, "room.join", {"room": room})
+        frames_until(member, lambda frames, join=join: any(f.get("req_id") == join for f in frames))
+    action(ws, "room.say", {"room": room, "text": "hello"})
+    gunicorn.push("user", one_port.user, 3, "u", via="bare")
+    for member in (ws, other):
+        crossed = frames_until(member, lambda frames: len(said(frames)) >= 4)
+        assert sorted(said(crossed)) == ["hello", "u 1", "u 2", "u 3"]
+    # A stream to the first session's websocket; the client has read 10 of its 30 events when A dies.
+    gunicorn.push("websocket", one_port.websocket_id, 30, "n", via="bare")
+    first = frames_until(ws, lambda frames: len(said(frames)) >= 30)
+    last = next(frame["seq"] for frame in first if said([frame]) == ["n 10"])
+    with Redis.from_url(redis_server.url, decode_responses=True) as redis:  # A has written all 30
+        for _ in range(250):
+            if int(redis.hget(f"beeflow:s:{one_port.session['id']}", "seq") or 0) >= first[-1]["seq"]:
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError("worker A did not write its frames to Redis")
+    os.kill(one_port.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        drop(ws)
+    # A is gone: whichever worker the kernel picks (the other one, or the master's replacement for A) adopts.
+    with one_port.resume(last) as again:
+        rest = frames_until(again, lambda frames: len(said(frames)) >= 20)
+        assert rest[0]["session"] == {**one_port.session, "resumed": True}
+        assert said(rest) == [f"n {n}" for n in range(11, 31)]
+        assert [frame["seq"] for frame in rest[1:]] == list(range(last + 1, last + len(rest)))
+        pid, websocket_id, _ = serving(again)
+        assert pid != one_port.pid
+        assert websocket_id == one_port.websocket_id
+        gunicorn.push("websocket", websocket_id, 1, "after", via="bare")
+        gunicorn.push("group", room, 1, "room", via="bare")  # its groups came along
+        assert said(frames_until(again, lambda frames: len(said(frames)) >= 2)) == ["after 1", "room 1"]
+    gunicorn.push("user", one_port.user, 2, "still", via="bare")
+    assert said(frames_until(other, lambda frames: len(said(frames)) >= 3)) == ["room 1", "still 1", "still 2"]
+
+
+def test_flask_gunicorn_workers_on_one_port_kill_9_while_streaming_is_a_contiguous_resume_or_a_resync(
+    gunicorn: Cluster, one_port: OnePort
+) -> None:
+    ws = one_port.ws
+    args = ("websocket", one_port.websocket_id, 300, "n")
+    pushing = threading.Thread(target=gunicorn.push, args=args, kwargs={"via": "bare"})
+    pushing.start()
+    try:
+        first = frames_until(ws, lambda frames: len(said(frames)) >= 20)
+        os.kill(one_port.pid, signal.SIGKILL)  # A is numbering and writing frames right now
+    finally:
+        pushing.join(120)
+    with contextlib.suppress(OSError):
+        drop(ws)
+    last = first[-1]["seq"]
+    with one_port.resume(last) as again:
+        resumed = greeting(again)
+        if resumed["resumed"]:
+            pid, _, rest = serving(again)
+            assert pid != one_port.pid
+            numbered_frames = [frame["seq"] for frame in rest if "seq" in frame]
+            assert numbered_frames == list(range(last + 1, last + 1 + len(numbered_frames)))
+            numbers = numbered(said(first) + said(rest), "n")
+            assert numbers == list(range(1, len(numbers) + 1))  # none twice, none skipped (a shorter tail at most)
+        else:
+            assert resumed["resync"] == "history-gap"  # A sent a frame it had not written: never a silent gap

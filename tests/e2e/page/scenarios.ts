@@ -168,10 +168,67 @@ export async function afterRestart(room: string): Promise<Record<string, unknown
   return result;
 }
 
+// -- one session across workers (test_adopt_browser.py): the worker dies, another adopts it -------
+
+/** What the follower saw: each `said` event's text and seq, every gap and resync, every state. */
+const trail = {
+  texts: [] as string[],
+  seqs: [] as number[],
+  gaps: [] as Gap[],
+  resyncs: [] as Resync[],
+  states: [] as string[],
+};
+let follower: ReturnType<typeof createUntypedClient> | undefined;
+
+const sawSoFar = () => ({ ...trail, state: follower?.state ?? "none" });
+
+/** A client of `user` (the conformance apps' token rule) that records the events pushed to it. */
+export async function follow(user: string): Promise<Record<string, unknown>> {
+  const client = (follower = createUntypedClient(url(), {
+    token: `token-${user}`,
+    retryDelay: 50,
+    maxRetryDelay: 400,
+    maxRetries: 40,
+  }));
+  client.onState((state) => trail.states.push(state));
+  client.onGap((gap) => trail.gaps.push(gap));
+  client.onResync((resync) => trail.resyncs.push(resync));
+  client.on("said", (event) => {
+    trail.texts.push(String(event.payload.text));
+    trail.seqs.push(event.seq ?? -1);
+  });
+  await opened(client);
+  return sawSoFar();
+}
+
+/** Wait (at most 20 s) until the follower saw `count` events and is open, or a resync came; then what it saw. */
+export async function followed(count: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 20_000;
+  const done = () => (trail.texts.length >= Number(count) && follower?.state == "open") || trail.resyncs.length > 0;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return sawSoFar();
+}
+
+export async function unfollow(): Promise<Record<string, unknown>> {
+  follower?.close();
+  return sawSoFar();
+}
+
 declare global {
   interface Window {
     e2e: Record<string, (...args: string[]) => Promise<Record<string, unknown>>>;
   }
 }
 
-window.e2e = { requests, problems, pushes, tokens, beforeRestart, duringRestart, afterRestart };
+window.e2e = {
+  requests,
+  problems,
+  pushes,
+  tokens,
+  beforeRestart,
+  duringRestart,
+  afterRestart,
+  follow,
+  followed,
+  unfollow,
+};
