@@ -16,7 +16,11 @@ import {
   ProblemError,
 } from "../../../examples/chat/web/src/api/index.js";
 // The runtime, untyped: for the one action outside the schema (e2e.notify, tests/e2e/apps/chat.py).
-import { createClient as createUntypedClient } from "../../../examples/chat/web/src/api/runtime/index.js";
+import {
+  type Client as UntypedClient,
+  createClient as createUntypedClient,
+  type Untyped,
+} from "../../../examples/chat/web/src/api/runtime/index.js";
 
 /** The server under test: driver.mjs serves this page from its own origin, with the URL in a meta tag. */
 const url = (): string => document.querySelector<HTMLMetaElement>("meta[name=ws]")!.content;
@@ -178,17 +182,17 @@ const trail = {
   resyncs: [] as Resync[],
   states: [] as string[],
 };
-let follower: ReturnType<typeof createUntypedClient> | undefined;
+let follower: UntypedClient | undefined;
 
 const sawSoFar = () => ({ ...trail, state: follower?.state ?? "none" });
 
 /** A client of `user` (the conformance apps' token rule) that records the events pushed to it. */
 export async function follow(user: string): Promise<Record<string, unknown>> {
-  const client = (follower = createUntypedClient(url(), {
+  const client = (follower = createUntypedClient<Untyped>(url(), {
     token: `token-${user}`,
     retryDelay: 50,
     maxRetryDelay: 400,
-    maxRetries: 40,
+    maxRetries: 100,
   }));
   client.onState((state) => trail.states.push(state));
   client.onGap((gap) => trail.gaps.push(gap));
@@ -201,12 +205,22 @@ export async function follow(user: string): Promise<Record<string, unknown>> {
   return sawSoFar();
 }
 
-/** Wait (at most 20 s) until the follower saw `count` events and is open, or a resync came; then what it saw. */
-export async function followed(count: string): Promise<Record<string, unknown>> {
+/**
+ * Wait (at most 20 s) until the follower is open and saw `count` events (and `text`, if given), or a
+ * resync came; then what it saw.
+ */
+export async function followed(count: string, text = ""): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 20_000;
-  const done = () => (trail.texts.length >= Number(count) && follower?.state == "open") || trail.resyncs.length > 0;
+  const saw = () => trail.texts.length >= Number(count) && (!text || trail.texts.includes(text));
+  const done = () => (saw() && follower?.state == "open") || trail.resyncs.length > 0;
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return sawSoFar();
+}
+
+/** One request: once it is answered, the server holds the follower's session (resumed or new). */
+export async function roundTrip(): Promise<Record<string, unknown>> {
+  const answer = await follower!.request("echo", { text: "ping" }, { timeout: 20_000 });
+  return { ...sawSoFar(), echoed: answer.length };
 }
 
 export async function unfollow(): Promise<Record<string, unknown>> {
@@ -230,5 +244,6 @@ window.e2e = {
   afterRestart,
   follow,
   followed,
+  roundTrip,
   unfollow,
 };
