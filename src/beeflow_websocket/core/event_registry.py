@@ -28,8 +28,8 @@ from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
-from pydantic._internal._model_construction import ModelMetaclass
 
+from ._pydantic import ModelMetaclass, resolve_in_class_scope
 from .payloads import Uuid, WebSocketEventPayload
 from .registry import Bases, Namespace, Registry, RegistryView, declared_name
 
@@ -76,13 +76,7 @@ class EventRegistryMeta(ModelMetaclass):
     def __new__(
         mcs, clsname: str, bases: Bases, namespace: Namespace, name: str | None = None, builtin: bool = False, **kw: Any
     ) -> type:
-        if kw.get("__pydantic_reset_parent_namespace__", True):
-            # pydantic reads the namespace of its caller's caller, which is this method: hand it the
-            # scope of the class statement instead, so events defined in functions resolve names.
-            frame = sys._getframe(1)
-            if frame.f_locals is not frame.f_globals:
-                namespace["__pydantic_parent_namespace__"] = dict(frame.f_locals)
-            kw["__pydantic_reset_parent_namespace__"] = False
+        resolve_in_class_scope(namespace, kw, sys._getframe(1))
         cls = super().__new__(mcs, clsname, bases, namespace, **kw)
         if not issubclass(cls, BaseModel):
             return _register_emit_style(mcs.registry, cls, clsname, namespace, name, builtin)
