@@ -6,7 +6,7 @@
   original schema accepts (keywords pydantic cannot express are left out, or the node becomes
   ``Any``), so handlers still get typed objects;
 - a list of *attachments*: where the relaxed model is not exact, a check of the original schema
-  (a member's :class:`~beeflow_websocket.core.constraints.Check`, or a model validator for
+  (a member's :class:`~beeflow_websocket.jsonschema.Check`, or a model validator for
   object-level keywords), plus zero-cost markers (``INTEGRAL`` for members holding integers,
   ``NOT_NULL`` for optional members that do not accept ``null``: absent in both directions).
 
