@@ -34,12 +34,10 @@ from pydantic import BaseModel
 from .payloads import WebSocketActionPayload
 from .registry import Bases, Namespace, Registry, RegistryView, declared_name
 
-__all__ = ["ActionContext", "ActionPluginProtocol", "ActionRegistryMeta", "ActionResult", "UserId"]
+__all__ = ["ActionContext", "ActionPluginProtocol", "ActionRegistryMeta", "UserId"]
 
 #: A user's primary key: integer, string or UUID.
 UserId = int | str | UUID
-
-ActionResult = AsyncIterator[Any] | Awaitable[Iterable[Any] | None]
 
 
 class _Member(Protocol):
@@ -100,7 +98,7 @@ class ActionContext:
 class ActionPluginProtocol(Protocol):
     """What an action class provides (0.3.0's name): ``execute(message, context)`` yielding events."""
 
-    def execute(self, message: Any, context: ActionContext) -> ActionResult: ...
+    def execute(self, message: Any, context: ActionContext) -> AsyncIterator[Any] | Awaitable[Iterable[Any] | None]: ...
 
 
 def _check_action(name: str, cls: type[Any]) -> None:
