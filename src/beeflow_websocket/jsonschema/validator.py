@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, ValidationInfo
@@ -239,17 +239,7 @@ class JsonSchemas:
 
     def _strings(self, schema: dict[str, Any]) -> list[Validator]:
         checks: list[Validator] = []
-        low, high = schema.get("minLength"), schema.get("maxLength")
-        if low is not None or high is not None:
-            low_n = low or 0
-            high_n = math.inf if high is None else high
-
-            def length(value: Any) -> Error | None:
-                if isinstance(value, str) and not low_n <= len(value) <= high_n:
-                    return _fail("", f"expected from {low_n} to {high_n} characters")
-                return None
-
-            checks.append(length)
+        checks += _size(schema, "minLength", "maxLength", str, "characters")
         if "pattern" in schema:
             pattern = schema["pattern"]
             search = ecma_regex(pattern)
@@ -262,16 +252,7 @@ class JsonSchemas:
 
     def _arrays(self, schema: dict[str, Any]) -> list[Validator]:
         checks: list[Validator] = []
-        low, high = schema.get("minItems"), schema.get("maxItems")
-        if low is not None or high is not None:
-            low_n, high_n = low or 0, math.inf if high is None else high
-            checks.append(
-                lambda value: (
-                    _fail("", f"expected from {low_n} to {high_n} items")
-                    if isinstance(value, list) and not low_n <= len(value) <= high_n
-                    else None
-                )
-            )
+        checks += _size(schema, "minItems", "maxItems", list, "items")
         if schema.get("uniqueItems") is True:
             checks.append(
                 lambda value: (
@@ -325,16 +306,7 @@ class JsonSchemas:
                 return None
 
             add(missing)
-        low, high = schema.get("minProperties"), schema.get("maxProperties")
-        if low is not None or high is not None:
-            low_n, high_n = low or 0, math.inf if high is None else high
-            add(
-                lambda value: (
-                    _fail("", f"expected from {low_n} to {high_n} members")
-                    if isinstance(value, dict) and not low_n <= len(value) <= high_n
-                    else None
-                )
-            )
+        checks += _size(schema, "minProperties", "maxProperties", dict, "members")
         properties = {name: self.compile(item) for name, item in (schema.get("properties") or {}).items()}
         patterns = [
             (ecma_regex(key), self.compile(item)) for key, item in (schema.get("patternProperties") or {}).items()
@@ -523,6 +495,21 @@ class JsonSchemas:
         for sub in self._in_place(schema, value):
             seen |= self._evaluated_items(sub, value)
         return seen
+
+
+def _size(schema: dict[str, Any], low_key: str, high_key: str, kind: type[Sized], noun: str) -> list[Validator]:
+    """``minLength``/``maxLength`` and their twins: a ``kind`` value's length between the bounds."""
+    low, high = schema.get(low_key), schema.get(high_key)
+    if low is None and high is None:
+        return []
+    low_n, high_n = low or 0, math.inf if high is None else high
+
+    def size(value: Any) -> Error | None:
+        if isinstance(value, kind) and not low_n <= len(value) <= high_n:
+            return _fail("", f"expected from {low_n} to {high_n} {noun}")
+        return None
+
+    return [size]
 
 
 def _recursive(schema: Any) -> bool:
