@@ -33,13 +33,14 @@ resumes it::
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, Self, TypedDict, Unpack, overload
 
 from .core.action_registry import UserId
 from .core.config import ProtocolConfig
@@ -50,6 +51,7 @@ from .core.registries import isolated_registries
 
 __all__ = [
     "AsyncWebSocketTestClient",
+    "ClientOptions",
     "ProblemError",
     "Reply",
     "WebSocketTestClient",
@@ -294,32 +296,60 @@ def _loop_for(dispatcher: Dispatcher) -> asyncio.AbstractEventLoop:
     return loop
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`AsyncWebSocketTestClient` (and so of its sync twin)."""
+
+    user_id: UserId | None
+    websocket_id: str | None
+    completion: bool
+    config: ProtocolConfig | None
+    sessions: bool
+    resume: ResumeRequest | str | None
+
+
+class _Forwarded[T]:
+    """A read-only attribute of the async client, read through its sync twin."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, twin: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, twin: WebSocketTestClient, owner: type) -> T: ...
+    def __get__(self, twin: WebSocketTestClient | None, owner: type) -> Self | T:
+        if twin is None:
+            return self
+        value: T = getattr(twin._client, self.name)
+        return value
+
+    def __set__(self, twin: WebSocketTestClient, value: T) -> None:
+        raise AttributeError(f"{self.name} is read-only")
+
+
+def _blocking[**P, R](
+    method: Callable[Concatenate[AsyncWebSocketTestClient, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[WebSocketTestClient, P], R]:
+    """A coroutine method of the async client, run to its end by the sync twin."""
+
+    @functools.wraps(method)
+    def run(twin: WebSocketTestClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = twin._run(method(twin._client, *args, **kwargs))
+        return result
+
+    run.__qualname__ = f"WebSocketTestClient.{method.__name__}"
+    return run
+
+
 class WebSocketTestClient:
     """The sync twin of :class:`AsyncWebSocketTestClient`, for tests that are not coroutines.
 
-    Clients sharing a dispatcher share one event loop, so they can reach each other.
+    It takes the same arguments. Clients sharing a dispatcher share one event loop, so they can
+    reach each other.
     """
 
-    def __init__(
-        self,
-        dispatcher: Dispatcher | None = None,
-        *,
-        user_id: UserId | None = 1,
-        websocket_id: str | None = None,
-        completion: bool = True,
-        config: ProtocolConfig | None = None,
-        sessions: bool = False,
-        resume: ResumeRequest | str | None = None,
-    ) -> None:
-        self._client = AsyncWebSocketTestClient(
-            dispatcher,
-            user_id=user_id,
-            websocket_id=websocket_id,
-            completion=completion,
-            config=config,
-            sessions=sessions,
-            resume=resume,
-        )
+    def __init__(self, dispatcher: Dispatcher | None = None, **options: Unpack[ClientOptions]) -> None:
+        self._client = AsyncWebSocketTestClient(dispatcher, **options)
         self._loop = _loop_for(self._client.dispatcher)
 
     @classmethod
@@ -329,21 +359,16 @@ class WebSocketTestClient:
         twin._loop = _loop_for(client.dispatcher)
         return twin
 
-    @property
-    def session(self) -> Frame | None:
-        return self._client.session
-
-    @property
-    def replayed(self) -> list[Frame]:
-        return self._client.replayed
-
-    @property
-    def last_seq(self) -> int:
-        return self._client.last_seq
-
-    def drop(self) -> None:
-        """Lose the socket without closing the session, as a network failure would."""
-        self._run(self._client.drop())
+    dispatcher: _Forwarded[Dispatcher] = _Forwarded()
+    connection: _Forwarded[Connection] = _Forwarded()
+    websocket_id: _Forwarded[str] = _Forwarded()
+    received: _Forwarded[list[Frame]] = _Forwarded()
+    raw: _Forwarded[list[str]] = _Forwarded()
+    close_code: _Forwarded[int | None] = _Forwarded()
+    closed: _Forwarded[bool] = _Forwarded()
+    session: _Forwarded[Frame | None] = _Forwarded()
+    replayed: _Forwarded[list[Frame]] = _Forwarded()
+    last_seq: _Forwarded[int] = _Forwarded()
 
     def resume(self, *, user_id: UserId | Any | None = ..., after: int | None = None) -> WebSocketTestClient:
         """A new client (enter it with ``with``) that resumes this one's session."""
@@ -357,34 +382,6 @@ class WebSocketTestClient:
         coroutine.close()
         raise RuntimeError("WebSocketTestClient is for sync tests; in async tests use AsyncWebSocketTestClient")
 
-    @property
-    def dispatcher(self) -> Dispatcher:
-        return self._client.dispatcher
-
-    @property
-    def connection(self) -> Connection:
-        return self._client.connection
-
-    @property
-    def websocket_id(self) -> str:
-        return self._client.websocket_id
-
-    @property
-    def received(self) -> list[Frame]:
-        return self._client.received
-
-    @property
-    def raw(self) -> list[str]:
-        return self._client.raw
-
-    @property
-    def close_code(self) -> int | None:
-        return self._client.close_code
-
-    @property
-    def closed(self) -> bool:
-        return self._client.closed
-
     def __enter__(self) -> Self:
         self._run(self._client.__aenter__())
         return self
@@ -394,37 +391,14 @@ class WebSocketTestClient:
     ) -> None:
         self._run(self._client.__aexit__(exc_type, exc, tb))
 
-    def send_frame(self, frame: str | bytes) -> list[Frame]:
-        result: list[Frame] = self._run(self._client.send_frame(frame))
-        return result
-
-    def send(
-        self,
-        action: str,
-        payload: Mapping[str, Any] | None = None,
-        *,
-        req_id: str | None = None,
-        msg_id: str | None = None,
-    ) -> str:
-        result: str = self._run(self._client.send(action, payload, req_id=req_id, msg_id=msg_id))
-        return result
-
-    def request(
-        self,
-        action: str,
-        payload: Mapping[str, Any] | None = None,
-        *,
-        req_id: str | None = None,
-        msg_id: str | None = None,
-    ) -> Reply:
-        result: Reply = self._run(self._client.request(action, payload, req_id=req_id, msg_id=msg_id))
-        return result
+    send_frame = _blocking(AsyncWebSocketTestClient.send_frame)
+    send = _blocking(AsyncWebSocketTestClient.send)
+    request = _blocking(AsyncWebSocketTestClient.request)
+    drop = _blocking(AsyncWebSocketTestClient.drop)
+    join_group = _blocking(AsyncWebSocketTestClient.join_group)
 
     def reply(self, req_id: str) -> Reply:
         return self._client.reply(req_id)
 
     def pushed(self) -> list[Frame]:
         return self._client.pushed()
-
-    def join_group(self, group: str) -> None:
-        self._run(self._client.join_group(group))

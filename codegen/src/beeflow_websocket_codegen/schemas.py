@@ -18,7 +18,8 @@ from urllib.parse import urldefrag, urljoin
 from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
-from beeflow_websocket.core.constraints import is_annotation
+from beeflow_websocket.jsonschema import keywords
+from beeflow_websocket.jsonschema.keywords import is_annotation
 
 from .dialects import id_of, ignored_keyword, ignored_ref_sibling, is_keyword, normalize, ref_overrides_siblings
 from .errors import SpecError
@@ -27,44 +28,11 @@ from .spec.workspace import Location, Workspace, kind_of
 
 __all__ = ["ASYNCAPI_DIALECT", "DEFAULT_DIALECT", "SchemaBundle", "admits_objects"]
 
-#: Keywords whose value is a schema, a list of schemas or a map of schemas.
-_SCHEMA_VALUED = frozenset(
-    {
-        "additionalProperties",
-        "items",
-        "contains",
-        "not",
-        "if",
-        "then",
-        "else",
-        "propertyNames",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-        "additionalItems",
-        "contentSchema",
-    }
-)
-_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
 #: Dropped from the bundle: identifiers and nested definitions (references are rewritten anyway).
-_DROPPED = frozenset(
-    {
-        "$id",
-        "$schema",
-        "$anchor",
-        "$dynamicAnchor",
-        "$recursiveAnchor",
-        "$comment",
-        "$vocabulary",
-        "$defs",
-        "definitions",
-    }
-)
+_DROPPED = keywords.IDENTIFIERS | keywords.DEFINITIONS
 #: What stays of a schema with ``$ref`` when the dialect ignores the siblings of ``$ref``: annotations
 #: that check nothing, a ``default`` too (AsyncAPI documents put one there for the absent member).
 _REF_KEPT = frozenset({"$ref", "$schema", "title", "description", "default"})
-#: Containers of schemas, not checks: a $ref reaches into them by pointer whatever the dialect.
-_DEFINITIONS = frozenset({"$defs", "definitions"})
 _UNSUPPORTED = {
     "$dynamicRef": "$dynamicRef is not supported; use $ref",
     "$recursiveRef": "$recursiveRef is not supported; use $ref",
@@ -198,7 +166,7 @@ class SchemaBundle:
         if "$ref" in node and ref_overrides_siblings(dialect):
             # Up to draft-07 the siblings of $ref, $id included, are ignored.
             for key in node:
-                if key not in _REF_KEPT and key not in _DEFINITIONS and not is_annotation(key):
+                if key not in _REF_KEPT and key not in keywords.DEFINITIONS and not is_annotation(key):
                     self.workspace.warn(ignored_ref_sibling(key, dialect), location.child(key))
             node = {key: value for key, value in node.items() if key in _REF_KEPT}
         own_id = id_of(node, dialect)
@@ -221,15 +189,15 @@ class SchemaBundle:
                 result[key] = "#/$defs/" + self._reference(value, where, base, dialect)
             elif key == "discriminator" and isinstance(value, str):
                 continue  # AsyncAPI's discriminator names a property; it adds no check
-            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            elif key in keywords.SCHEMA_MAPS and isinstance(value, dict):
                 result[key] = {
                     name: self._bundle(item, where.child(name), base, dialect) for name, item in value.items()
                 }
-            elif key in _SCHEMA_LISTS and isinstance(value, list):
+            elif key in keywords.SCHEMA_LISTS and isinstance(value, list):
                 result[key] = [
                     self._bundle(item, where.child(index), base, dialect) for index, item in enumerate(value)
                 ]
-            elif key in _SCHEMA_VALUED:
+            elif key in keywords.SCHEMA_VALUED:
                 result[key] = self._bundle(value, where, base, dialect)
             elif key == "dependencies" and isinstance(value, dict):
                 result[key] = {

@@ -32,14 +32,12 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from .payloads import WebSocketActionPayload
-from .registry import Registry, RegistryView
+from .registry import Bases, Namespace, Registry, RegistryView, declared_name
 
-__all__ = ["ActionContext", "ActionPluginProtocol", "ActionRegistryMeta", "ActionResult", "UserId"]
+__all__ = ["ActionContext", "ActionPluginProtocol", "ActionRegistryMeta", "UserId"]
 
 #: A user's primary key: integer, string or UUID.
 UserId = int | str | UUID
-
-ActionResult = AsyncIterator[Any] | Awaitable[Iterable[Any] | None]
 
 
 class _Member(Protocol):
@@ -100,7 +98,7 @@ class ActionContext:
 class ActionPluginProtocol(Protocol):
     """What an action class provides (0.3.0's name): ``execute(message, context)`` yielding events."""
 
-    def execute(self, message: Any, context: ActionContext) -> ActionResult: ...
+    def execute(self, message: Any, context: ActionContext) -> AsyncIterator[Any] | Awaitable[Iterable[Any] | None]: ...
 
 
 def _check_action(name: str, cls: type[Any]) -> None:
@@ -124,30 +122,20 @@ class ActionRegistryMeta(type):
     streams_events: bool
 
     def __new__(
-        mcs,
-        cls_name: str,
-        bases: tuple[type[Any], ...],
-        namespace: dict[str, Any],
-        name: str | None = None,
-        builtin: bool = False,
-        **kwargs: Any,
+        mcs, clsname: str, bases: Bases, namespace: Namespace, name: str | None = None, builtin: bool = False, **kw: Any
     ) -> ActionRegistryMeta:
-        cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
-        if not namespace.get("__register__", True):
-            return cls
+        cls = super().__new__(mcs, clsname, bases, namespace, **kw)
+        inherited = getattr(cls, "action_name", None)
+        name = declared_name(clsname, namespace, name, handler="execute", inherited=inherited)
         if name is None:
-            name = namespace.get("__plugin_name__") or getattr(cls, "action_name", None)
-            if name is None:
-                if not callable(namespace.get("execute")):
-                    return cls  # a base or mixin without a handler of its own
-                name = cls_name  # 0.3.0: a class without name= registers under its class name
+            return cls  # a base or mixin without a handler of its own
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"{cls_name}: an action name must be a non-blank string")
+            raise ValueError(f"{clsname}: an action name must be a non-blank string")
         execute = getattr(cls, "execute", None)
         if execute is None or not callable(execute):
-            raise TypeError(f"{cls_name}: an action class needs an async execute(payload, context) method")
+            raise TypeError(f"{clsname}: an action class needs an async execute(payload, context) method")
         if not (inspect.isasyncgenfunction(execute) or inspect.iscoroutinefunction(execute)):
-            raise TypeError(f"{cls_name}.execute must be an async generator or a coroutine function")
+            raise TypeError(f"{clsname}.execute must be an async generator or a coroutine function")
         cls.action_name = name
         # The scope of the class statement, for annotations postponed by ``from __future__``.
         scope = sys._getframe(1).f_locals

@@ -28,10 +28,10 @@ from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
-from pydantic._internal._model_construction import ModelMetaclass
 
+from ._pydantic import ModelMetaclass, resolve_in_class_scope
 from .payloads import Uuid, WebSocketEventPayload
-from .registry import Registry, RegistryView
+from .registry import Bases, Namespace, Registry, RegistryView, declared_name
 
 __all__ = ["EventPluginProtocol", "EventRegistryMeta", "RecipientId", "WebSocketEvent"]
 
@@ -41,7 +41,7 @@ __all__ = ["EventPluginProtocol", "EventRegistryMeta", "RecipientId", "WebSocket
 RecipientId = str | UUID
 
 
-def _check_object_payload(cls_name: str, annotation: Any) -> None:
+def _check_object_payload(clsname: str, annotation: Any) -> None:
     """An event payload is a JSON object: a pydantic model, a dict, or a union of those."""
     members = (
         typing.get_args(annotation)
@@ -55,9 +55,9 @@ def _check_object_payload(cls_name: str, annotation: Any) -> None:
         ):
             continue
         if typing.get_origin(member) is typing.Annotated:
-            _check_object_payload(cls_name, typing.get_args(member)[0])
+            _check_object_payload(clsname, typing.get_args(member)[0])
             continue
-        raise TypeError(f"{cls_name}.payload must be a pydantic model or a dict (a JSON object), not {member!r}")
+        raise TypeError(f"{clsname}.payload must be a pydantic model or a dict (a JSON object), not {member!r}")
 
 
 class EventPluginProtocol(Protocol):
@@ -74,29 +74,17 @@ class EventRegistryMeta(ModelMetaclass):
     REGISTRY: ClassVar[RegistryView[type[Any]]] = RegistryView(registry)
 
     def __new__(
-        mcs,
-        cls_name: str,
-        bases: tuple[type[Any], ...],
-        namespace: dict[str, Any],
-        name: str | None = None,
-        builtin: bool = False,
-        **kwargs: Any,
+        mcs, clsname: str, bases: Bases, namespace: Namespace, name: str | None = None, builtin: bool = False, **kw: Any
     ) -> type:
-        if kwargs.get("__pydantic_reset_parent_namespace__", True):
-            # pydantic reads the namespace of its caller's caller, which is this method: hand it the
-            # scope of the class statement instead, so events defined in functions resolve names.
-            frame = sys._getframe(1)
-            if frame.f_locals is not frame.f_globals:
-                namespace["__pydantic_parent_namespace__"] = dict(frame.f_locals)
-            kwargs["__pydantic_reset_parent_namespace__"] = False
-        cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
+        resolve_in_class_scope(namespace, kw, sys._getframe(1))
+        cls = super().__new__(mcs, clsname, bases, namespace, **kw)
         if not issubclass(cls, BaseModel):
-            return _register_emit_style(mcs.registry, cls, cls_name, namespace, name, builtin)
+            return _register_emit_style(mcs.registry, cls, clsname, namespace, name, builtin)
         if "payload" in namespace.get("__annotations__", {}):
-            _check_object_payload(cls_name, cls.model_fields["payload"].annotation)
+            _check_object_payload(clsname, cls.model_fields["payload"].annotation)
         if name is not None:
             if not name.strip():
-                raise ValueError(f"{cls_name}: an event name cannot be blank")
+                raise ValueError(f"{clsname}: an event name cannot be blank")
             cls.event_name = name  # type: ignore[attr-defined]
             cls.__beeflow_event_json__ = json.dumps(name)  # type: ignore[attr-defined]
             mcs.registry.register(name, cast("type[WebSocketEvent]", cls), builtin=builtin)
@@ -104,19 +92,16 @@ class EventRegistryMeta(ModelMetaclass):
 
 
 def _register_emit_style(
-    registry: Registry[type[Any]], cls: type, cls_name: str, namespace: dict[str, Any], name: str | None, builtin: bool
+    registry: Registry[type[Any]], cls: type, clsname: str, namespace: dict[str, Any], name: str | None, builtin: bool
 ) -> type:
     """A 0.3.0 event class: registered under its name (0.3.0's rules), delivered through ``emit()``."""
-    if not namespace.get("__register__", True):
-        return cls
+    name = declared_name(clsname, namespace, name, handler="emit")
     if name is None:
-        name = namespace.get("__plugin_name__") or (cls_name if callable(namespace.get("emit")) else None)
-        if name is None:
-            return cls
+        return cls
     if not isinstance(name, str) or not name.strip():
-        raise TypeError(f"{cls_name}: an event name must be a non-blank string")
+        raise TypeError(f"{clsname}: an event name must be a non-blank string")
     if not callable(getattr(cls, "emit", None)):
-        raise TypeError(f"{cls_name}: an event class needs an async emit() method or must subclass WebSocketEvent")
+        raise TypeError(f"{clsname}: an event class needs an async emit() method or must subclass WebSocketEvent")
     cls.event_name = name  # type: ignore[attr-defined]
     registry.register(name, cls, builtin=builtin)
     return cls

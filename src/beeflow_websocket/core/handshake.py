@@ -22,7 +22,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -38,8 +38,6 @@ __all__ = [
     "parse_subprotocols",
     "resolve_token",
 ]
-
-T = TypeVar("T")
 
 #: Turns an access token into a user (or user id); ``None`` refuses the connection. Sync or async.
 TokenResolver = Callable[[str], Any]

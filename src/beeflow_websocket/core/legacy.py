@@ -8,6 +8,7 @@ sends to its one socket. Connections served by the runtime use none of it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -35,20 +36,14 @@ def create_websocket_message_id() -> UUID:
     return uuid4()
 
 
+@dataclass(eq=False, repr=False)
 class SocketEmitterBase[W]:
     """Send events to ``websocket`` (whose id is ``websocket_id``) when their recipient resolves to it."""
 
-    def __init__(
-        self,
-        websocket: W,
-        websocket_id: str,
-        message_id_factory: MessageIdFactory,
-        sequence_provider: SequenceProvider,
-    ) -> None:
-        self.websocket = websocket
-        self.websocket_id = websocket_id
-        self.message_id_factory = message_id_factory
-        self.sequence_provider = sequence_provider
+    websocket: W
+    websocket_id: str
+    message_id_factory: MessageIdFactory
+    sequence_provider: SequenceProvider
 
     async def frame(self, event: Any) -> dict[str, Any] | None:
         """The frame for this socket, with a fresh ``msg_id`` and the next ``seq``, or ``None`` when not a recipient.

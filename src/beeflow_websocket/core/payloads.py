@@ -108,10 +108,15 @@ class ErrorItem(BaseModel):
 SessionSeq = Annotated[JsonInt, Field(ge=1)] | None
 
 
-def _present_means_integer(value: object) -> object:
-    if value is None:
-        raise ValueError("seq is a whole number when present")
-    return value
+def _never_null(field: str, when_present: str) -> Any:
+    """A validator: ``field`` may be absent but never null (``when_present`` says what it is then)."""
+
+    def check(value: object) -> object:
+        if value is None:
+            raise ValueError(f"{field} is {when_present} when present")
+        return value
+
+    return field_validator(field, mode="before")(check)
 
 
 class ProblemFrame(BaseModel):
@@ -133,14 +138,8 @@ class ProblemFrame(BaseModel):
     retry_after: Annotated[float, BeforeValidator(_json_number), Field(ge=0)] | None = None
     seq: SessionSeq = None
 
-    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
-
-    @field_validator("retry_after", mode="before")
-    @classmethod
-    def _present_means_number(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("retry_after is a number of seconds when present")
-        return value
+    _seq_present = _never_null("seq", "a whole number")
+    _retry_after_present = _never_null("retry_after", "a number of seconds")
 
 
 class CompletionPayload(BaseModel):
@@ -159,7 +158,7 @@ class CompletionPayload(BaseModel):
     completed: str
     events: Annotated[JsonInt, Field(ge=0)]
 
-    _seq_present = field_validator("seq", mode="before")(_present_means_integer)
+    _seq_present = _never_null("seq", "a whole number")
 
 
 class SessionState(BaseModel):
@@ -173,12 +172,7 @@ class SessionState(BaseModel):
     #: Why a resume was refused; absent otherwise (never null).
     resync: Literal["unknown-session", "epoch-changed", "history-gap", "user-changed"] | None = None
 
-    @field_validator("resync", mode="before")
-    @classmethod
-    def _present_means_reason(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("resync is a reason when present")
-        return value
+    _resync_present = _never_null("resync", "a reason")
 
 
 class SessionFrame(BaseModel):

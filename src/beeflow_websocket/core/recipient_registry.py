@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
-from .registry import Registry, RegistryView
+from .registry import Bases, Namespace, Registry, RegistryView, declared_name
 
 __all__ = [
     "WEBSOCKET_RECIPIENT",
@@ -96,24 +96,15 @@ class RecipientRegistryMeta(type):
     recipient_name: str
 
     def __new__(
-        mcs,
-        cls_name: str,
-        bases: tuple[type[Any], ...],
-        namespace: dict[str, Any],
-        name: str | None = None,
-        builtin: bool = False,
-        **kwargs: Any,
+        mcs, clsname: str, bases: Bases, namespace: Namespace, name: str | None = None, builtin: bool = False, **kw: Any
     ) -> RecipientRegistryMeta:
-        cls = super().__new__(mcs, cls_name, bases, namespace, **kwargs)
-        if not namespace.get("__register__", True):
-            return cls
-        if name is None:
-            name = namespace.get("__plugin_name__") or (cls_name if callable(namespace.get("resolve")) else None)
+        cls = super().__new__(mcs, clsname, bases, namespace, **kw)
+        name = declared_name(clsname, namespace, name, handler="resolve")
         if name is not None:
             if not isinstance(name, str) or not name.strip():
-                raise TypeError(f"{cls_name}: a recipient name must be a non-blank string")
+                raise TypeError(f"{clsname}: a recipient name must be a non-blank string")
             if not callable(getattr(cls, "resolve", None)):
-                raise TypeError(f"{cls_name}: a recipient class needs a resolve(recipient_id) method")
+                raise TypeError(f"{clsname}: a recipient class needs a resolve(recipient_id) method")
             cls.recipient_name = name
             mcs.registry.register(name, cls, builtin=builtin)
         return cls

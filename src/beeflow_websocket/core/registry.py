@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["DuplicateRegistrationError", "Registry", "RegistryView"]
+__all__ = ["Bases", "DuplicateRegistrationError", "Namespace", "Registry", "RegistryView", "declared_name"]
+
+#: What a metaclass's ``__new__`` gets from a class statement.
+Bases = tuple[type[Any], ...]
+Namespace = dict[str, Any]
 
 
 class DuplicateRegistrationError(TypeError):
@@ -24,6 +29,24 @@ class DuplicateRegistrationError(TypeError):
 
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def declared_name(
+    clsname: str, namespace: Namespace, name: str | None, *, handler: str, inherited: str | None = None
+) -> Any:
+    """The name a class statement registers under, by 0.3.0's rules, or ``None`` for none.
+
+    ``name=`` wins; without it ``__plugin_name__``, then ``inherited``, then the class name when the
+    class defines its own ``handler`` method. ``__register__ = False`` keeps the class out. The
+    result is unchecked: the metaclass rejects what is not a non-blank string.
+    """
+    if not namespace.get("__register__", True):
+        return None
+    if name is None:
+        name = namespace.get("__plugin_name__") or inherited
+        if name is None and callable(namespace.get(handler)):
+            name = clsname
+    return name
 
 
 class Registry[T: type]:

@@ -19,6 +19,7 @@ from beeflow_websocket.core.handshake import negotiate, origin_allowed
 from beeflow_websocket.core.hub import Delivery
 from beeflow_websocket.core.recipient_registry import Address
 
+from ._daphne import Writable, await_close_reply, daphne_close
 from .conf import get_dispatcher
 from .hub import ChannelLayerHub, delivery_from_message
 
@@ -81,7 +82,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         self.connection: Connection | None = None
         self._frames: asyncio.Queue[str | bytes] | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._writable: _Writable | None = None
+        self._writable: Writable | None = None
         self._admitted = False
 
     def get_user_id(self, user: Any) -> UserId:
@@ -151,7 +152,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             # would be lost.
             await self.accept(handshake.subprotocol)
             await dispatcher.open(connection)
-        self._writable = _Writable.register(self.base_send)
+        self._writable = Writable.register(self.base_send)
         self._frames = asyncio.Queue(self.max_queued_frames)
         self._pump = asyncio.create_task(self._run_pump(connection, self._frames))
 
@@ -215,11 +216,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     async def _close(self, code: int, reason: str) -> None:
         dispatcher = self.dispatcher
         if dispatcher is not None:
-            _await_close_reply(self.base_send, dispatcher.config.outgoing.grace)
+            await_close_reply(self.base_send, dispatcher.config.outgoing.grace)
         try:
             await self.close(code, reason)
         except Exception:
-            if not _daphne_close(self.base_send, code, reason):
+            if not daphne_close(self.base_send, code, reason):
                 raise
 
     def _origin(self) -> str | None:
@@ -249,76 +250,3 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
 def _tail_of(frame: dict[str, Any]) -> str:
     body = {member: frame[member] for member in ("event", "recipient", "recipient_id", "payload")}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
-
-
-class _Writable:
-    """Whether Daphne's buffer for a socket has room: a Twisted push producer on its transport.
-
-    Daphne (Twisted) buffers every frame it is given, without bound and without telling the
-    application, so a peer that stops reading would make the server's memory grow forever. Twisted
-    calls ``pauseProducing`` once a transport holds more than 64 KiB and ``resumeProducing`` when it
-    has drained; Autobahn's ``registerProducer`` is the public way in. Under other servers (whose
-    ``send`` waits by itself, as uvicorn's does) there is nothing to register.
-    """
-
-    def __init__(self) -> None:
-        self.ready = asyncio.Event()
-        self.ready.set()
-
-    @classmethod
-    def register(cls, send: Any) -> _Writable | None:
-        protocol = next(iter(getattr(send, "args", ())), None)
-        transport = getattr(protocol, "transport", None)
-        if transport is None or not hasattr(transport, "producer"):
-            return None
-        # Daphne upgrades an HTTP connection: its HTTPChannel stays the transport's producer and
-        # hands pause and resume on to a producer registered with it.
-        consumer = transport if transport.producer is None else transport.producer
-        register = getattr(consumer, "registerProducer", None)
-        if not callable(register):
-            return None
-        writable = cls()
-        try:
-            register(writable, True)
-        except Exception:
-            logger.debug("could not watch the server's write buffer", exc_info=True)
-            return None
-        return writable
-
-    def pauseProducing(self) -> None:  # noqa: N802 - Twisted's IPushProducer
-        self.ready.clear()
-
-    def resumeProducing(self) -> None:  # noqa: N802
-        self.ready.set()
-
-    def stopProducing(self) -> None:  # noqa: N802 - the connection is gone: let writes fail
-        self.ready.set()
-
-
-def _await_close_reply(send: Any, seconds: float) -> None:
-    """Under Daphne, wait ``seconds`` (at least Autobahn's 1 s) for the peer's close reply.
-
-    Autobahn aborts the TCP connection when the reply is late, discarding what is still buffered
-    for the peer: the frames queued before the close, and the close frame itself. A slow connection
-    is given the grace to read them (core.outgoing), so its closing handshake gets as long.
-    """
-    protocol = next(iter(getattr(send, "args", ())), None)
-    current = getattr(protocol, "closeHandshakeTimeout", None)
-    if isinstance(current, int | float) and current < seconds:
-        protocol.closeHandshakeTimeout = seconds  # type: ignore[union-attr]
-
-
-def _daphne_close(send: Any, code: int, reason: str) -> bool:
-    """Close a Daphne socket with a protocol close code; ``False`` when ``send`` is not Daphne's.
-
-    Daphne hands ``websocket.close`` codes to Autobahn's ``sendClose``, which accepts only 1000 and
-    3000-4999 from applications and raises for the RFC 6455 codes the core uses (1009 message too
-    big, 1011 internal error). Daphne's ``send`` is ``partial(server.handle_reply, protocol)``; its
-    protocol's ``sendCloseFrame`` sends any code.
-    """
-    protocol = next(iter(getattr(send, "args", ())), None)
-    send_close_frame = getattr(protocol, "sendCloseFrame", None)
-    if not callable(send_close_frame):
-        return False
-    send_close_frame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
-    return True

@@ -7,6 +7,7 @@ used). New code pushes with ``get_dispatcher().push(event)`` instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from beeflow_websocket.core.emitting import routed
@@ -24,18 +25,13 @@ class WebSocketChannelLayerProtocol(Protocol):
     async def group_send(self, group: str, message: dict[str, Any]) -> None: ...
 
 
+@dataclass(eq=False, repr=False)
 class WebSocketEventEmitter:
     """Route events to the connections their recipient resolves to, through ``channel_layer``."""
 
-    def __init__(
-        self,
-        channel_layer: WebSocketChannelLayerProtocol,
-        message_id_factory: MessageIdFactory,
-        sequence_provider: SequenceProvider,
-    ) -> None:
-        self.channel_layer = channel_layer
-        self.message_id_factory = message_id_factory
-        self.sequence_provider = sequence_provider
+    channel_layer: WebSocketChannelLayerProtocol
+    message_id_factory: MessageIdFactory
+    sequence_provider: SequenceProvider
 
     async def emit(self, event: Any) -> None:
         """Deliver ``event`` (0.3.0 ``emit()`` event or ``WebSocketEvent``); raises ``RecipientMapDoesNotExist``."""

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
+from .client import RedisClientSettings
 from .health import HealthTracker
 from .wire import DEFAULT_PREFIX
 
@@ -100,7 +99,7 @@ class _Op:
     finishes: str | None = None
 
 
-class RedisHistory:
+class RedisHistory(RedisClientSettings):
     """A :class:`~beeflow_websocket.core.history.History` kept in Redis.
 
     ::
@@ -128,17 +127,18 @@ class RedisHistory:
     ) -> None:
         if max_events < 1 or max_pending < 1 or max_age <= 0 or timeout <= 0:
             raise ValueError("RedisHistory needs max_events, max_pending, max_age and timeout above 0")
-        if not 0 < min_backoff <= max_backoff:
-            raise ValueError("RedisHistory needs 0 < min_backoff <= max_backoff")
-        self.url = url
+        super().__init__(
+            "RedisHistory",
+            url,
+            timeout=timeout,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            redis_options=redis_options,
+        )
         self.key_prefix = key_prefix
         self.max_events = max_events
         self.max_age = max_age
         self.max_pending = max_pending
-        self.timeout = timeout
-        self.min_backoff = min_backoff
-        self.max_backoff = max_backoff
-        self.redis_options = dict(redis_options or {})
         self._epoch_key = f"{key_prefix}:epoch"
         # Until Redis is reached this process's own proposal; replaced by the one Redis holds.
         self._epoch = os.urandom(8).hex()
@@ -286,16 +286,7 @@ class RedisHistory:
 
     def _redis(self) -> Redis:
         if self._client is None:
-            options: dict[str, Any] = {
-                "socket_connect_timeout": self.timeout,
-                "socket_timeout": self.timeout,
-                "retry": Retry(NoBackoff(), 0),
-                "health_check_interval": 0,
-                **self.redis_options,
-                "protocol": 2,
-                "decode_responses": False,
-            }
-            self._client = Redis.from_url(self.url, **options)
+            self._client = self.new_client()
         return self._client
 
     def _queue(self, op: _Op) -> None:

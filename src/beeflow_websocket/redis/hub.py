@@ -27,12 +27,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from beeflow_websocket.core.hub import Delivery, LocalHub, Member
 from beeflow_websocket.core.recipient_registry import Address
 
+from .client import RedisClientSettings
 from .health import HealthTracker, HubHealth
 from .wire import DEFAULT_PREFIX, channel_name, decode_message, encode_message
 
@@ -46,7 +45,7 @@ _SUBSCRIBE_CHUNK = 1000
 _PUBLISH_BATCH = 256
 
 
-class RedisHub:
+class RedisHub(RedisClientSettings):
     """A :class:`~beeflow_websocket.core.hub.Hub` shared by every process connected to one Redis.
 
     ::
@@ -76,18 +75,19 @@ class RedisHub:
         subscribe_timeout: float = 5.0,
         redis_options: dict[str, Any] | None = None,
     ) -> None:
-        if not 0 < min_backoff <= max_backoff:
-            raise ValueError("RedisHub needs 0 < min_backoff <= max_backoff")
+        super().__init__(
+            "RedisHub",
+            url,
+            timeout=timeout,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            redis_options=redis_options,
+        )
         if min(ping_interval, timeout, subscribe_timeout) <= 0:
             raise ValueError("RedisHub needs ping_interval, timeout and subscribe_timeout above 0")
-        self.url = url
         self.channel_prefix = channel_prefix
-        self.min_backoff = min_backoff
-        self.max_backoff = max_backoff
         self.ping_interval = ping_interval
-        self.timeout = timeout
         self.subscribe_timeout = subscribe_timeout
-        self.redis_options = dict(redis_options or {})
         self._local = LocalHub()
         #: Channels this process serves (those of its connections), whatever Redis's state.
         self._channels: dict[bytes, Address] = {}
@@ -222,16 +222,7 @@ class _Link:
     def __init__(self, hub: RedisHub, loop: asyncio.AbstractEventLoop) -> None:
         self.hub = hub
         self.loop = loop
-        options: dict[str, Any] = {
-            "socket_connect_timeout": hub.timeout,
-            "socket_timeout": hub.timeout,
-            "retry": Retry(NoBackoff(), 0),
-            "health_check_interval": 0,
-            **hub.redis_options,
-            "protocol": 2,
-            "decode_responses": False,
-        }
-        self.client: Redis = Redis.from_url(hub.url, **options)
+        self.client: Redis = hub.new_client()
         self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue()
         self._publisher: asyncio.Task[None] | None = None
         self._publish_delay = hub.min_backoff

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from beeflow_websocket.jsonschema.keywords import ANNOTATIONS
+
 __all__ = ["BOTH", "NARROWS", "UNKNOWN", "WIDENS", "Delta", "Effect", "schema_deltas"]
 
 Effect = Literal["narrows", "widens", "both", "unknown"]
@@ -23,24 +25,9 @@ WIDENS: Effect = "widens"
 BOTH: Effect = "both"
 UNKNOWN: Effect = "unknown"
 
-#: Keywords that change nothing a validator checks.
-_ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "examples",
-        "example",
-        "default",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "contentEncoding",
-        "contentMediaType",
-        "discriminator",
-        "externalDocs",
-    }
-)
+#: Keywords that change nothing a validator checks (``format`` may be asserted, and
+#: ``contentSchema`` holds a schema: both are compared).
+_ANNOTATIONS = (ANNOTATIONS - {"format", "contentSchema"}) | {"discriminator"}
 #: Lower bounds: raising one (or adding it) narrows.
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 #: Upper bounds: lowering one (or adding it) narrows.

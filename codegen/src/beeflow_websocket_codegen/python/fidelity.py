@@ -6,7 +6,7 @@
   original schema accepts (keywords pydantic cannot express are left out, or the node becomes
   ``Any``), so handlers still get typed objects;
 - a list of *attachments*: where the relaxed model is not exact, a check of the original schema
-  (a member's :class:`~beeflow_websocket.core.constraints.Check`, or a model validator for
+  (a member's :class:`~beeflow_websocket.jsonschema.Check`, or a model validator for
   object-level keywords), plus zero-cost markers (``INTEGRAL`` for members holding integers,
   ``NOT_NULL`` for optional members that do not accept ``null``: absent in both directions).
 
@@ -22,32 +22,18 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from pydantic_core import SchemaError, SchemaValidator, core_schema
 
-from beeflow_websocket.core.constraints import _translate, is_annotation
+from beeflow_websocket.jsonschema.keywords import ARRAY, NUMBER, OBJECT, STRING, UNEVALUATED, is_annotation
+from beeflow_websocket.jsonschema.regex import translate
 
 __all__ = ["Plan", "plan"]
 
 _KEPT_ANNOTATIONS = ("title", "description", "default")
-_STRING = frozenset({"minLength", "maxLength", "pattern"})
-_NUMBER = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
-_ARRAY = frozenset(
-    {"items", "prefixItems", "contains", "minContains", "maxContains", "minItems", "maxItems", "uniqueItems"}
-)
-_OBJECT = frozenset(
-    {
-        "properties",
-        "required",
-        "additionalProperties",
-        "patternProperties",
-        "propertyNames",
-        "minProperties",
-        "maxProperties",
-        "dependentRequired",
-        "dependentSchemas",
-        "dependencies",
-    }
-)
-_BY_TYPE = {"string": _STRING, "integer": _NUMBER, "number": _NUMBER, "array": _ARRAY, "object": _OBJECT}
-_ALL_TYPED = _STRING | _NUMBER | _ARRAY | _OBJECT
+#: The keywords of each type that the plan for that type takes on; the others of the type
+#: (``unevaluated*``, draft-07's ``additionalItems``) are left to the schema check.
+_ARRAY = ARRAY - UNEVALUATED - {"additionalItems"}
+_OBJECT = OBJECT - UNEVALUATED
+_BY_TYPE = {"string": STRING, "integer": NUMBER, "number": NUMBER, "array": _ARRAY, "object": _OBJECT}
+_ALL_TYPED = STRING | NUMBER | _ARRAY | _OBJECT
 #: Formats datamodel-code-generator turns into pydantic types that assert them.
 _ASSERTED_FORMATS = frozenset({"uuid", "date-time", "date", "time", "duration", "uri", "ipv4", "ipv6", "hostname"})
 
@@ -373,7 +359,7 @@ class _Planner:
 
 def _rust_pattern(pattern: str) -> str | None:
     """``pattern`` in the syntax of pydantic's regex engine, or ``None`` when that engine refuses it."""
-    translated = _translate(pattern)
+    translated = translate(pattern)
     try:
         SchemaValidator(core_schema.str_schema(pattern=translated))
     except SchemaError:

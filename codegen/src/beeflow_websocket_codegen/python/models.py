@@ -422,7 +422,7 @@ def _models_argument(fidelity: Plan) -> str:
 def verify_checks(definitions: dict[str, Any], fidelity: Plan) -> None:
     """Compile every check the models will run, as their import will: a schema the runtime cannot
     check is refused here, not on the first frame."""
-    from beeflow_websocket.core.constraints import JsonSchemas
+    from beeflow_websocket.jsonschema import JsonSchemas
 
     schemas = JsonSchemas(definitions)
     pointers = [pointer for checks in fidelity.member_checks.values() for pointer in checks.values()]

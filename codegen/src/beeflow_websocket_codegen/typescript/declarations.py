@@ -45,21 +45,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from beeflow_websocket.core.constraints import is_annotation
+from beeflow_websocket.jsonschema import keywords
+from beeflow_websocket.jsonschema.keywords import is_annotation
 
 __all__ = ["Declarations", "declarations", "doc_comment", "property_key", "render_type", "string_literal"]
 
 _REF = re.compile(r"^#/\$defs/(?P<name>[^/]+)$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-#: Keywords whose value is a schema, a list of schemas or a map of schemas (as in ..schemas).
-_SCHEMA_VALUED: tuple[str, ...] = ("additionalProperties", "items", "contains", "not", "if", "then", "else")
-_SCHEMA_VALUED += ("propertyNames", "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
-_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
-_OBJECT_KEYWORDS: tuple[str, ...] = ("properties", "additionalProperties", "patternProperties", "required")
-_OBJECT_KEYWORDS += ("propertyNames",)
-_OBJECT_KEYWORDS += ("minProperties", "maxProperties", "unevaluatedProperties", "dependentRequired")
-_ARRAY_KEYWORDS = ("items", "prefixItems", "additionalItems", "contains", "minItems", "maxItems", "uniqueItems")
+#: A schema without ``type`` is typed as an object or an array when it has one of these: the
+#: object and array keywords but those that, alone, say little of the value's shape.
+_OBJECT_KEYWORDS = keywords.OBJECT - {"dependentSchemas", "dependencies"}
+_ARRAY_KEYWORDS = keywords.ARRAY - {"minContains", "maxContains", "unevaluatedItems"}
 _PRIMITIVES = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean", "null": "null"}
 
 
@@ -353,13 +349,13 @@ def _subschemas(schema: Any) -> Iterator[Any]:
     """The schemas directly inside ``schema``."""
     if not isinstance(schema, dict):
         return
-    for key in _SCHEMA_VALUED:
+    for key in keywords.SCHEMA_VALUED:
         if isinstance(schema.get(key), dict | bool):
             yield schema[key]
-    for key in _SCHEMA_LISTS:
+    for key in keywords.SCHEMA_LISTS:
         if isinstance(schema.get(key), list):
             yield from schema[key]
-    for key in _SCHEMA_MAPS:
+    for key in keywords.SCHEMA_MAPS:
         if isinstance(schema.get(key), dict):
             yield from schema[key].values()
     if isinstance(schema.get("dependencies"), dict):
