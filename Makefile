@@ -84,14 +84,15 @@ mypy: ensure-uv
 check: lint mypy check-generated
 
 # Checked-in generated code: the chat example (Python and TypeScript) and the runtime's protocol
-# types from schema/. `check-generated` fails on any drift. (The generator's sdist and wheel carry
+# types from schema/. `check-generated` fails on any drift; `--full` regenerates in memory even when
+# the manifest shows nothing changed, so a change of the generator itself shows too. (The generator's sdist and wheel carry
 # clients/typescript/src through codegen/hatch_build.py: there is no second copy in git.)
 generate-examples: ensure-uv
 	$(RUN) beeflow-websocket generate schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 
 check-generated: ensure-uv check-compat
-	$(RUN) beeflow-websocket check $(CHAT_GENERATE)
+	$(RUN) beeflow-websocket check $(CHAT_GENERATE) --full
 	$(RUN) beeflow-websocket check schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 
 # The chat example's protocol against the previous commit: fails on a change that breaks deployed
