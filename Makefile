@@ -85,8 +85,9 @@ check: lint mypy check-generated
 
 # Checked-in generated code: the chat example (Python and TypeScript) and the runtime's protocol
 # types from schema/. `check-generated` fails on any drift; `--full` regenerates in memory even when
-# the manifest shows nothing changed, so a change of the generator itself shows too. (The generator's sdist and wheel carry
-# clients/typescript/src through codegen/hatch_build.py: there is no second copy in git.)
+# the manifest shows nothing changed, so a change of the generator itself shows too. (The
+# generator's sdist and wheel carry clients/typescript/src through codegen/hatch_build.py: there is
+# no second copy in git.)
 generate-examples: ensure-uv
 	$(RUN) beeflow-websocket generate schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
