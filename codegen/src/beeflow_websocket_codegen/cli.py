@@ -232,10 +232,12 @@ def init(
 def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")]) -> None:
     """Check an AsyncAPI document: exit 0 when it can be generated from, else 1 with the errors."""
     from .examples import check_examples
-    from .project import load_protocol
+    from .ir import build_protocol
+    from .spec import load_spec
 
-    protocol = load_protocol(spec)
-    _warn([*protocol.warnings, *check_examples(spec)])
+    workspace = load_spec(spec)
+    protocol = build_protocol(workspace, spec)
+    _warn([*protocol.warnings, *check_examples(spec, (workspace, protocol))])
     _console().print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
