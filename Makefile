@@ -3,7 +3,7 @@
 UV ?= uv
 RUN := $(UV) run --locked --all-extras --all-packages
 
-.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-redis fuzz soak bench-slow bench-resume build clean
+.PHONY: help ensure-uv sync demo demo-core test test-ts test-e2e-deps screenshot test-core test-adapters lint format mypy check check-generated check-compat generate-examples chat bench bench-adapters bench-codegen bench-cli bench-redis fuzz soak bench-slow bench-resume build clean
 
 help:
 	@echo "demo       the main job: generate examples/chat (Python + TypeScript) from its schema, show its"
@@ -22,6 +22,7 @@ help:
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
 	@echo "bench-adapters  each adapter against its bare framework on a real server"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
+	@echo "bench-cli       each command on the chat example, warm and cold, against a bare Python start"
 	@echo "fuzz       100,000 fuzzed frames per adapter on its real server, failures counted"
 	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
 	@echo "bench-slow  one member that stops reading while 20,000 1 KB events go to its group, on each adapter's server"
@@ -84,14 +85,16 @@ mypy: ensure-uv
 check: lint mypy check-generated
 
 # Checked-in generated code: the chat example (Python and TypeScript) and the runtime's protocol
-# types from schema/. `check-generated` fails on any drift. (The generator's sdist and wheel carry
-# clients/typescript/src through codegen/hatch_build.py: there is no second copy in git.)
+# types from schema/. `check-generated` fails on any drift; `--full` regenerates in memory even when
+# the manifest shows nothing changed, so a change of the generator itself shows too. (The
+# generator's sdist and wheel carry clients/typescript/src through codegen/hatch_build.py: there is
+# no second copy in git.)
 generate-examples: ensure-uv
 	$(RUN) beeflow-websocket generate schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 	$(RUN) beeflow-websocket generate $(CHAT_GENERATE) --force
 
 check-generated: ensure-uv check-compat
-	$(RUN) beeflow-websocket check $(CHAT_GENERATE)
+	$(RUN) beeflow-websocket check $(CHAT_GENERATE) --full
 	$(RUN) beeflow-websocket check schema/asyncapi.yaml --ts-out clients/typescript/src/protocol.ts --line-length 120
 
 # The chat example's protocol against the previous commit: fails on a change that breaks deployed
@@ -117,6 +120,9 @@ bench: ensure-uv
 
 bench-codegen: ensure-uv
 	$(RUN) python benchmarks/codegen.py
+
+bench-cli: ensure-uv
+	$(RUN) python benchmarks/cli.py
 
 bench-adapters: ensure-uv
 	$(RUN) python benchmarks/adapters.py

@@ -37,6 +37,7 @@ def test_the_checked_in_package_is_in_sync_and_implemented() -> None:
         "--line-length",
         "120",
         "--format-assertion",
+        "--full",
     )
     assert result.exit_code == 0, result.output
 

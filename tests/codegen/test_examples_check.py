@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from .helpers import BASE, REPO, cli, run_cli, write_spec
+from .test_cli import _implement
 
 SEND_EXAMPLES = """\
       examples:
@@ -32,6 +33,17 @@ def _spec(tmp_path: Path, text: str) -> Path:
 
 def _send_with_examples() -> str:
     return _with(BASE, "      name: chat.send\n", SEND_EXAMPLES)
+
+
+def test_check_fails_on_a_bad_example_even_when_the_package_is_in_sync_and_implemented(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, _send_with_examples())
+    out = tmp_path / "out"
+    assert cli("generate", spec, "--python-out", out).exit_code == 0
+    _implement(out / "chat_send.py")
+    result = cli("check", spec, "--python-out", out)
+    assert "in sync with" in result.output
+    assert "1 example(s) do not match their schemas" in result.output
+    assert result.exit_code == 1
 
 
 def test_check_fails_on_a_message_example_with_its_position(tmp_path: Path) -> None:

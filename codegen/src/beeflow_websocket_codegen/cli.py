@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import VERSION_LINE, __version__
-from .config import Settings, load_settings
+from .config import Overrides, Settings, load_settings
 from .errors import Diagnostic, SpecError, display_path
 
 if TYPE_CHECKING:
@@ -232,10 +232,12 @@ def init(
 def validate(spec: Annotated[Path, typer.Argument(help="The AsyncAPI 3.0/3.1 document (YAML or JSON).")]) -> None:
     """Check an AsyncAPI document: exit 0 when it can be generated from, else 1 with the errors."""
     from .examples import check_examples
-    from .project import load_protocol
+    from .ir import build_protocol
+    from .spec import load_spec
 
-    protocol = load_protocol(spec)
-    _warn([*protocol.warnings, *check_examples(spec)])
+    workspace = load_spec(spec)
+    protocol = build_protocol(workspace, spec)
+    _warn([*protocol.warnings, *check_examples(spec, (workspace, protocol))])
     _console().print(
         f"{display_path(spec)}: valid AsyncAPI {protocol.asyncapi} document: "
         f"{len(protocol.actions)} action(s), {len(protocol.events)} event(s), {len(protocol.problems)} problem(s), "
@@ -258,22 +260,18 @@ def generate(
 ) -> None:
     """Write the Python package (your handler modules are only created) and/or the TypeScript client."""
     started = time.perf_counter()
-    settings = load_settings(
-        spec=spec,
-        python_out=python_out,
-        config=config,
-        line_length=line_length,
-        format_assertion=format_assertion,
-        ts_out=ts_out,
-        ts_runtime=ts_runtime,
-    )
+    given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
+    settings = load_settings(given, config=config)
     from .project import plan_generate
-    from .typescript.project import plan_typescript
 
     console = _console()
     # All or nothing: both outputs are rendered and checked before either is written.
     python_plan = plan_generate(settings, force=force) if settings.python_out is not None else None
-    ts_plan = plan_typescript(settings) if settings.ts_out is not None else None
+    ts_plan = None
+    if settings.ts_out is not None:
+        from .typescript.project import plan_typescript
+
+        ts_plan = plan_typescript(settings)
     _warn([*(python_plan.warnings if python_plan else ()), *(ts_plan.warnings if ts_plan else ())])
     if python_plan is not None:
         _generate_python(python_plan, started, console)
@@ -350,19 +348,19 @@ def check(
     ] = None,
     allow: AllowOption = None,
     output_format: FormatOption = ReportFormat.human,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Regenerate the Python package in memory and compare every file, even when the manifest shows "
+            "that nothing changed since the last generate.",
+        ),
+    ] = False,
 ) -> None:
     """Exit 1 when generated files are out of date (shows the diff), actions are unimplemented or the spec's examples
     break their schemas. Writes nothing."""
-    settings = load_settings(
-        spec=spec,
-        python_out=python_out,
-        config=config,
-        line_length=line_length,
-        format_assertion=format_assertion,
-        ts_out=ts_out,
-        ts_runtime=ts_runtime,
-        need_output=against is None,
-    )
+    given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
+    settings = load_settings(given, config=config, need_output=against is None)
     # With --format json, stdout carries the JSON report alone; the other checks write to stderr.
     out = _console(stderr=output_format is ReportFormat.json)
     ok = True
@@ -370,7 +368,7 @@ def check(
         ok = _check_against(settings.spec, against, allow, output_format, out)
     ok = _check_examples(settings.spec) and ok
     if settings.python_out is not None:
-        ok = _check_python(settings, out)
+        ok = _check_python(settings, out, full=full) and ok
     if settings.ts_out is not None:
         ok = _check_typescript(settings, out) and ok
     if not ok:
@@ -419,10 +417,10 @@ def _check_typescript(settings: Settings, out: Console) -> bool:
     return True
 
 
-def _check_python(settings: Settings, out: Console) -> bool:
+def _check_python(settings: Settings, out: Console, *, full: bool) -> bool:
     from .project import check as run
 
-    report = run(settings)
+    report = run(settings, full=full)
     for diff in report.diffs.values():
         out.print(diff.rstrip("\n"), markup=False)
     if report.diffs:

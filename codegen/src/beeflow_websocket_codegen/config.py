@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import Diagnostic, SpecError
 
-__all__ = ["TABLE", "Settings", "find_config", "load_settings"]
+__all__ = ["TABLE", "Overrides", "Settings", "find_config", "load_settings"]
 
 TABLE = "beeflow-websocket"
 DEFAULT_LINE_LENGTH = 88
@@ -41,6 +41,18 @@ class Settings:
     ts_runtime: str | None = None
     #: ``format`` is checked (pydantic types such as ``UUID``) instead of being an annotation
     format_assertion: bool = False
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says about the outputs; ``None`` leaves it to the configuration."""
+
+    spec: Path | None = None
+    python_out: Path | None = None
+    line_length: int | None = None
+    format_assertion: bool | None = None
+    ts_out: Path | None = None
+    ts_runtime: str | None = None
 
 
 def find_config(start: Path) -> Path | None:
@@ -90,20 +102,11 @@ def _read_table(path: Path) -> dict[str, Any]:
     return table
 
 
-def load_settings(
-    *,
-    spec: Path | None,
-    python_out: Path | None,
-    config: Path | None,
-    line_length: int | None = None,
-    need_output: bool = True,
-    format_assertion: bool | None = None,
-    ts_out: Path | None = None,
-    ts_runtime: str | None = None,
-) -> Settings:
+def load_settings(given: Overrides, *, config: Path | None, need_output: bool = True) -> Settings:
     """Combine the command line with the configuration table (the command line wins)."""
     table: dict[str, Any] = {}
-    if config is None and (spec is None or (python_out is None and ts_out is None and need_output)):
+    spec, ts_out = given.spec, given.ts_out
+    if config is None and (spec is None or (given.python_out is None and ts_out is None and need_output)):
         config = find_config(Path.cwd())
     if config is not None:
         table = _read_table(config)
@@ -116,7 +119,9 @@ def load_settings(
                 f"'spec' in [tool.{TABLE}] of pyproject.toml (beeflow-websocket init writes one)"
             )
         )
-    out = python_out if python_out is not None else (base / table["python-out"] if "python-out" in table else None)
+    out = given.python_out
+    if out is None and "python-out" in table:
+        out = base / table["python-out"]
     if ts_out is None and "ts-out" in table:
         ts_out = base / table["ts-out"]
     if out is None and ts_out is None and need_output:
@@ -126,17 +131,11 @@ def load_settings(
                 f"[tool.{TABLE}] of pyproject.toml"
             )
         )
-    ts_runtime = ts_runtime if ts_runtime is not None else table.get("ts-runtime")
-    length = line_length if line_length is not None else int(table.get("line-length", DEFAULT_LINE_LENGTH))
+    ts_runtime = given.ts_runtime if given.ts_runtime is not None else table.get("ts-runtime")
+    length = given.line_length if given.line_length is not None else int(table.get("line-length", DEFAULT_LINE_LENGTH))
     if length < 40:
         raise SpecError(Diagnostic("--line-length must be at least 40"))
-    asserted = format_assertion if format_assertion is not None else bool(table.get("format-assertion", False))
-    return Settings(
-        spec=spec_path,
-        python_out=out,
-        line_length=length,
-        ts_out=ts_out,
-        config=config,
-        format_assertion=asserted,
-        ts_runtime=ts_runtime or None,
-    )
+    asserted = given.format_assertion
+    if asserted is None:
+        asserted = bool(table.get("format-assertion", False))
+    return Settings(spec_path, out, length, ts_out, config, ts_runtime or None, asserted)

@@ -23,7 +23,7 @@ from jsonschema import validators  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
 from .errors import Diagnostic, SpecError
-from .ir import build_protocol
+from .ir import Protocol, build_protocol
 from .schemas import SchemaBundle, dialect_uri
 from .spec import Location, Workspace, load_spec
 
@@ -172,10 +172,15 @@ def _format_dialect(schema_format: Any) -> str:
     return _DRAFT_07
 
 
-def check_examples(spec: Path) -> list[Diagnostic]:
-    """Every example, ``example`` and ``const`` in the spec that its schema refuses, in document order."""
-    workspace = load_spec(spec)
-    protocol = build_protocol(workspace, spec)
+def check_examples(spec: Path, loaded: tuple[Workspace, Protocol] | None = None) -> list[Diagnostic]:
+    """Every example, ``example`` and ``const`` in the spec that its schema refuses, in document order.
+
+    ``loaded``: the spec's workspace and protocol, when the caller has them already.
+    """
+    if loaded is None:
+        workspace = load_spec(spec)
+        loaded = workspace, build_protocol(workspace, spec)
+    workspace, protocol = loaded
     checker = _Examples(workspace)
     locations = {action.message.location for action in protocol.actions}
     locations.update(event.message.location for event in protocol.events)

@@ -2,33 +2,29 @@
 
 Generated files are rewritten only when their content changes. User files (handler modules) are
 created when missing and never touched afterwards. A manifest (``_generated/manifest.json``)
-records the inputs and outputs of the last run, so a run with nothing changed reads a few hashes
-and stops, and handler modules whose action left the schema can be reported.
+records the inputs and outputs of the last run, so a ``generate`` or ``check`` with nothing changed
+reads a few hashes and stops (without loading the schema, the model generator or ruff), and
+handler modules whose action left the schema can be reported.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings
 from .errors import Diagnostic, SpecError, display_path
-from .ir import Protocol, build_protocol
-from .python.emitter import (
-    GENERATED_DIR,
-    HEADER_MARK,
-    PythonOutput,
-    emit_python,
-    relative_spec,
-)
-from .spec import load_spec
+from .files import drift, relative_path, write_file, write_if_changed
+from .python.layout import GENERATED_DIR, HEADER_MARK, MANIFEST
+
+if TYPE_CHECKING:
+    from .ir import Protocol
+    from .python.emitter import PythonOutput
 
 __all__ = [
     "CheckReport",
@@ -42,23 +38,20 @@ __all__ = [
     "write_generated",
 ]
 
-MANIFEST = f"{GENERATED_DIR}/manifest.json"
+#: What the manifest says made the files: a run of another version regenerates them.
+GENERATOR = f"beeflow-websocket-codegen {__version__}"
 
 
 def load_protocol(spec: Path, *, shared_schemas: bool = False) -> Protocol:
     """Load, validate and model the spec at ``spec`` (see :func:`~.ir.build_protocol` for ``shared_schemas``)."""
+    from .ir import build_protocol
+    from .spec import load_spec
+
     return build_protocol(load_spec(spec), spec, shared_schemas=shared_schemas)
 
 
 def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _relative(path: Path, start: Path) -> str:
-    try:
-        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return path.resolve().as_posix()
 
 
 @dataclass
@@ -90,9 +83,9 @@ class CheckReport:
 
 
 def _manifest(settings: Settings, protocol: Protocol, output: PythonOutput, out: Path, spec: str) -> str:
-    inputs = {_relative(path, out): _hash(path.read_bytes()) for path in protocol.files}
+    inputs = {relative_path(path, out): _hash(path.read_bytes()) for path in protocol.files}
     data = {
-        "generator": f"beeflow-websocket-codegen {__version__}",
+        "generator": GENERATOR,
         "spec": spec,
         "options": _options(settings),
         "inputs": dict(sorted(inputs.items())),
@@ -110,10 +103,12 @@ def _options(settings: Settings) -> dict[str, Any]:
 
 
 def _render(settings: Settings) -> tuple[Protocol, PythonOutput, dict[str, str], Path]:
+    from .python.emitter import emit_python
+
     assert settings.python_out is not None
     out = settings.python_out
     protocol = load_protocol(settings.spec)
-    spec = relative_spec(settings.spec, out)
+    spec = relative_path(settings.spec, out)
     output = emit_python(
         protocol, spec=spec, line_length=settings.line_length, format_assertion=settings.format_assertion
     )
@@ -126,11 +121,11 @@ def _up_to_date(settings: Settings, out: Path) -> dict[str, Any] | None:
     """The manifest, when the last run had the same inputs, options and generator, and its files are intact."""
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("generator") != f"beeflow-websocket-codegen {__version__}":
+        if manifest.get("generator") != GENERATOR:
             return None
         if manifest.get("options") != _options(settings):
             return None
-        if manifest.get("spec") != relative_spec(settings.spec, out):
+        if manifest.get("spec") != relative_path(settings.spec, out):
             return None
         for relative, digest in manifest["inputs"].items():
             if _hash((out / relative).read_bytes()) != digest:
@@ -184,25 +179,6 @@ def _refuse_foreign(out: Path, files: dict[str, str]) -> None:
                     path,
                 )
             )
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(temporary, path)
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` unless it already holds exactly that; return whether it wrote."""
-    try:
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-    except (OSError, UnicodeDecodeError):
-        current = None
-    if current == text:
-        return False
-    _write(path, text)
-    return True
 
 
 @dataclass
@@ -261,7 +237,7 @@ def write_generated(plan: PythonPlan) -> GenerateReport:
     for relative, text in plan.output.user.items():
         path = out / relative
         if not path.exists():
-            _write(path, text)
+            write_file(path, text)
             report.created.append(path)
     report.orphans = _orphans(out, plan.output.handler_modules)
     return report
@@ -280,12 +256,14 @@ def _is_not_implemented_call(node: ast.stmt) -> bool:
     return name == "ActionNotImplemented"
 
 
-def unimplemented_actions(out: Path, protocol: Protocol, handler_modules: dict[str, str]) -> list[tuple[str, str]]:
-    """Actions whose handler module is missing, or whose subclass does not implement ``execute``."""
+def unimplemented_actions(out: Path, bases: dict[str, str], handler_modules: dict[str, str]) -> list[tuple[str, str]]:
+    """Actions whose handler module is missing, or whose subclass does not implement ``execute``.
+
+    ``bases`` is the generated base class of each action, by wire name.
+    """
     found = []
-    by_name = {action.name: action for action in protocol.actions}
     for name, relative in sorted(handler_modules.items()):
-        action = by_name[name]
+        base_name = bases[name]
         path = out / relative
         where = display_path(path)
         try:
@@ -301,13 +279,13 @@ def unimplemented_actions(out: Path, protocol: Protocol, handler_modules: dict[s
             for node in tree.body
             if isinstance(node, ast.ClassDef)
             and any(
-                (isinstance(base, ast.Name) and base.id == action.base_name)
-                or (isinstance(base, ast.Attribute) and base.attr == action.base_name)
+                (isinstance(base, ast.Name) and base.id == base_name)
+                or (isinstance(base, ast.Attribute) and base.attr == base_name)
                 for base in node.bases
             )
         ]
         if not classes:
-            found.append((name, f"{where} has no subclass of {action.base_name}"))
+            found.append((name, f"{where} has no subclass of {base_name}"))
             continue
         methods = [
             node
@@ -328,29 +306,47 @@ def unimplemented_actions(out: Path, protocol: Protocol, handler_modules: dict[s
     return found
 
 
-def check(settings: Settings) -> CheckReport:
-    """Compare the folder with what ``generate`` would write; write nothing."""
+def _generated_bases(out: Path) -> dict[str, str]:
+    """The base class of each action, by wire name, as the generated ``actions.py`` declares it."""
+    tree = ast.parse((out / GENERATED_DIR / "actions.py").read_text(encoding="utf-8"))
+    bases = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for keyword in node.keywords:
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                    bases[str(keyword.value.value)] = node.name
+    return bases
+
+
+def check(settings: Settings, *, full: bool = False) -> CheckReport:
+    """Compare the folder with what ``generate`` would write; write nothing.
+
+    When the manifest shows that the last run had the same inputs, options and generator and that
+    every generated file is as it wrote it, nothing is rendered: the files are what a fresh run
+    would write. ``full`` renders and compares every file regardless.
+    """
+    assert settings.python_out is not None
+    out = settings.python_out
+    manifest = None if full else _up_to_date(settings, out)
+    if manifest is not None:
+        try:
+            bases = _generated_bases(out)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            bases = {}
+        handlers: dict[str, str] = manifest["handlers"]
+        if set(handlers) <= set(bases):
+            report = CheckReport(out)
+            report.unimplemented = unimplemented_actions(out, bases, handlers)
+            report.orphans = _orphans(out, handlers)
+            return report
     protocol, output, files, out = _render(settings)
     report = CheckReport(out)
     for relative, text in files.items():
         path = out / relative
-        try:
-            current = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            report.diffs[path] = f"missing: {display_path(path)} (run beeflow-websocket generate)\n"
-            continue
-        except (OSError, UnicodeDecodeError) as error:
-            report.diffs[path] = f"unreadable: {display_path(path)}: {error}\n"
-            continue
-        if current != text:
-            name = display_path(path)
-            diff = difflib.unified_diff(
-                current.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=f"{name} (on disk)",
-                tofile=f"{name} (generated)",
-            )
-            report.diffs[path] = "".join(diff)
-    report.unimplemented = unimplemented_actions(out, protocol, output.handler_modules)
+        difference = drift(path, text)
+        if difference is not None:
+            report.diffs[path] = difference
+    bases = {action.name: action.base_name for action in protocol.actions}
+    report.unimplemented = unimplemented_actions(out, bases, output.handler_modules)
     report.orphans = _orphans(out, output.handler_modules)
     return report

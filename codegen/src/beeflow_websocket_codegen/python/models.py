@@ -242,7 +242,8 @@ def _attach(source: str, models: list[dict[str, Any]], fidelity: Plan, definitio
             checked = json.dumps(_object_check(fidelity, pointer), ensure_ascii=False)
             edits.append((end, end, "\n" + _VALIDATOR.format(pointer=checked)))
     wanted = set(fidelity.member_checks) | set(fidelity.not_null) | fidelity.object_checks
-    missing = sorted(pointer for pointer in wanted - found if not _shares_a_class(pointer, found, definitions))
+    classes = [_subschema(definitions, pointer) for pointer in found]
+    missing = sorted(pointer for pointer in wanted - found if not _shares_a_class(pointer, classes, definitions))
     if missing:
         raise SpecError(
             Diagnostic(
@@ -335,15 +336,16 @@ def _subschema(definitions: dict[str, Any], pointer: str) -> Any:
     return node
 
 
-def _shares_a_class(pointer: str, found: set[str], definitions: dict[str, Any]) -> bool:
+def _shares_a_class(pointer: str, classes: list[Any], definitions: dict[str, Any]) -> bool:
     """Whether datamodel-code-generator gave ``pointer`` the class of an identical schema.
 
-    It reuses one class for identical inline schemas (the same ``options`` object in two payloads).
-    That is right only when the ORIGINAL schemas are identical, so that the attached checks are the
-    same too; relaxed schemas can be identical while the originals differ.
+    ``classes`` are the original schemas of the classes it wrote. It reuses one class for identical
+    inline schemas (the same ``options`` object in two payloads). That is right only when the
+    ORIGINAL schemas are identical, so that the attached checks are the same too; relaxed schemas
+    can be identical while the originals differ.
     """
     schema = _subschema(definitions, pointer)
-    return schema is not None and any(_subschema(definitions, other) == schema for other in found)
+    return schema is not None and schema in classes
 
 
 def _needed(definitions: dict[str, Any], names: set[str]) -> dict[str, Any]:

@@ -11,11 +11,18 @@ fetched from the network: a ``$ref`` to ``https://...`` works only when a local 
 from __future__ import annotations
 
 import posixpath
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
-from urllib.request import url2pathname
+
+# What urllib.request.url2pathname is on each platform, without importing urllib.request (and with
+# it http.client, email and socket: a tenth of what validate imports).
+if sys.platform == "win32":  # pragma: no cover
+    from nturl2path import url2pathname
+else:
+    url2pathname = unquote
 
 from referencing import Registry, Resource
 from referencing.exceptions import CannotDetermineSpecification, Unresolvable

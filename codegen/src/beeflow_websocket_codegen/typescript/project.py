@@ -7,17 +7,19 @@ well under a second, so there is no manifest: each run renders and compares.
 
 from __future__ import annotations
 
-import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from beeflow_websocket_codegen.config import Settings
 from beeflow_websocket_codegen.errors import Diagnostic, SpecError, display_path
-from beeflow_websocket_codegen.ir import Protocol
-from beeflow_websocket_codegen.project import load_protocol, write_if_changed
+from beeflow_websocket_codegen.files import drift, relative_path, write_if_changed
+from beeflow_websocket_codegen.project import load_protocol
 
 from .emitter import HEADER_MARK, emit_declarations, emit_typescript
+
+if TYPE_CHECKING:
+    from beeflow_websocket_codegen.ir import Protocol
 
 __all__ = [
     "TypeScriptCheck",
@@ -55,13 +57,6 @@ class TypeScriptCheck:
         return not self.diffs
 
 
-def _relative_spec(spec: Path, directory: Path) -> str:
-    try:
-        return Path(os.path.relpath(spec.resolve(), directory.resolve())).as_posix()
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return spec.name
-
-
 def render_typescript(settings: Settings) -> dict[Path, str]:
     """Every file of the TypeScript output by path (written nowhere)."""
     return _render(settings)[0]
@@ -72,9 +67,9 @@ def _render(settings: Settings) -> tuple[dict[Path, str], Protocol]:
     out = settings.ts_out
     protocol = load_protocol(settings.spec, shared_schemas=True)
     if out.suffix == ".ts":
-        spec = _relative_spec(settings.spec, out.parent)
+        spec = relative_path(settings.spec, out.parent)
         return {out: emit_declarations(protocol, spec=spec, width=settings.line_length)}, protocol
-    spec = _relative_spec(settings.spec, out)
+    spec = relative_path(settings.spec, out)
     files = emit_typescript(protocol, spec=spec, width=settings.line_length, runtime=settings.ts_runtime)
     return {out / relative: text for relative, text in files.items()}, protocol
 
@@ -146,22 +141,8 @@ def check_typescript(settings: Settings) -> TypeScriptCheck:
     files = render_typescript(settings)
     report = TypeScriptCheck(settings.ts_out)
     for path, text in files.items():
-        name = display_path(path)
-        try:
-            current = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            report.diffs[path] = f"missing: {name} (run beeflow-websocket generate)\n"
-            continue
-        except (OSError, UnicodeDecodeError) as error:
-            report.diffs[path] = f"unreadable: {name}: {error}\n"
-            continue
-        if current != text:
-            diff = difflib.unified_diff(
-                current.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=f"{name} (on disk)",
-                tofile=f"{name} (generated)",
-            )
-            report.diffs[path] = "".join(diff)
+        difference = drift(path, text)
+        if difference is not None:
+            report.diffs[path] = difference
     report.stale = _stale(settings, files)
     return report
