@@ -27,7 +27,7 @@ help:
 	@echo "soak       1,000 connections x 100 actions in one group with broadcasts, on each adapter's server"
 	@echo "bench-slow  one member that stops reading while 20,000 1 KB events go to its group, on each adapter's server"
 	@echo "build      wheels and sdists of both Python distributions in dist/, checked"
-	@echo "bench-resume    sessions: v2 against v1 dispatch, a 1,000-event replay against live, memory per parked session"
+	@echo "bench-resume    sessions: v2 against v1 dispatch, a 1,000-event replay against live, memory per parked session; with Redis history and store (own redis-server)"
 	@echo "bench-redis     group fan-out across workers on one Redis, against Socket.IO and Channels"
 
 ensure-uv:

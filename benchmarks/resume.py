@@ -14,8 +14,8 @@ With Redis (a ``redis-server`` of its own on a free loopback port when one is on
   in-process history's. "Written" is the rate up to the last frame being in Redis (``flush``).
 - the replay after an adoption: the session parked on one worker is resumed on another (the claim,
   then the replay from the stream), against the live delivery with the store on.
-- the Redis commands per frame with the store on (``INFO commandstats``), and redis-server's CPU
-  time per frame with the store on and off when this script started the server.
+- the Redis commands per frame with the store off and on (``INFO commandstats``), and
+  redis-server's CPU time per frame written with the store off and on (``INFO cpu``).
 - memory per idle parked session at ``--sessions`` sessions, each in a fresh process: the server
   process's RSS per session (in-process history, Redis history, Redis history and store) and
   Redis's ``used_memory`` per session.
@@ -101,9 +101,10 @@ async def _live(
 
     connection = dispatcher.connection(send=keep, close=_no_close, user_id=1, handshake=negotiate(["beeflow.v2"]))
     await dispatcher.open(connection)
-    await connection.join_group("g")
+    group = uuid.uuid4().hex  # a group of its own: the members parked by earlier calls get none of it
+    await connection.join_group(group)
     await _flush(history)
-    ticks = [Tick(recipient="group", recipient_id="g", payload={"n": n}) for n in range(events)]
+    ticks = [Tick(recipient="group", recipient_id=group, payload={"n": n}) for n in range(events)]
     start = time.perf_counter()
     for tick in ticks:
         await dispatcher.push(tick)
@@ -200,14 +201,24 @@ async def commands_per_frame(url: str, events: int, store: bool) -> dict[str, fl
     return {name: per for name, per in sorted(calls.items(), key=lambda item: -item[1]) if name != "info"}
 
 
-async def redis_cpu_per_frame(url: str, pid: int, events: int, store: bool, rounds: int) -> float:
-    """redis-server's CPU microseconds per frame delivered and written."""
-    from benchmarks.measure import cpu_seconds
+async def redis_cpu_per_frame(url: str, events: int, store: bool, rounds: int) -> float:
+    """redis-server's CPU microseconds (``INFO cpu``) per frame delivered live and written."""
+    from redis.asyncio import Redis
 
-    before = cpu_seconds(pid)
-    for _ in range(rounds):
-        await redis_replay(url, events, store)
-    return (cpu_seconds(pid) - before) / (events * rounds) * 1e6
+    async def cpu(client: Redis) -> float:
+        info = await client.info("cpu")
+        return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+    async with Redis.from_url(url) as client:
+        history, session_store = _redis_parts(url, f"bench-{uuid.uuid4().hex[:8]}", "a" if store else None)
+        dispatcher = Dispatcher(history=history, store=session_store)
+        await _live(dispatcher, events, history)  # warm-up: scripts loaded, epoch checked
+        before = await cpu(client)
+        for _ in range(rounds):
+            await _live(dispatcher, events, history)
+        used = await cpu(client) - before
+        await _close(dispatcher, history, session_store)
+    return used / (events * rounds) * 1e6
 
 
 async def memory_per_session(sessions: int, history: int) -> float:
@@ -316,7 +327,7 @@ async def _interleaved(
     }
 
 
-async def redis_rows(args: argparse.Namespace, url: str, pid: int | None) -> None:
+async def redis_rows(args: argparse.Namespace, url: str) -> None:
     events, repeat = args.events, args.repeat
     medians = await _interleaved(
         repeat,
@@ -347,13 +358,13 @@ async def redis_rows(args: argparse.Namespace, url: str, pid: int | None) -> Non
         print(
             f"  Redis commands per frame (a script's own count too), {'store on' if store else 'history only'}: {shown}"
         )
-    if pid is not None:
-        cpu_off = await redis_cpu_per_frame(url, pid, events, False, repeat)
-        cpu_on = await redis_cpu_per_frame(url, pid, events, True, repeat)
-        print(
-            f"  redis-server CPU per frame: history only {cpu_off:.1f} us, history + store {cpu_on:.1f} us"
-            f" ({cpu_on / cpu_off:.2f}), {load()}"
-        )
+    rounds = max(10, repeat)
+    cpu_off = await redis_cpu_per_frame(url, events, False, rounds)
+    cpu_on = await redis_cpu_per_frame(url, events, True, rounds)
+    print(
+        f"  redis-server CPU per frame written (INFO cpu): history only {cpu_off:.1f} us,"
+        f" history + store {cpu_on:.1f} us ({cpu_on / cpu_off:.2f}), {load()}"
+    )
 
 
 async def _single(value: Awaitable[float]) -> tuple[float]:
@@ -381,7 +392,7 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=10000)
     parser.add_argument("--history", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per Redis rate (the median is shown)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per Redis rate (the median is shown)")
     parser.add_argument("--redis-url", default=None, help="a Redis to use instead of starting redis-server")
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis rows")
     parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
@@ -413,8 +424,7 @@ async def main() -> None:
         url = server.url
     try:
         if url is not None:
-            pid = None if server is None or server.process is None else server.process.pid
-            await redis_rows(args, url, pid)
+            await redis_rows(args, url)
         else:
             print("Redis rows skipped: no redis-server on PATH (or --no-redis)")
         memory_rows(args, url)
