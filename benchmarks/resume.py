@@ -14,8 +14,10 @@ With Redis (a ``redis-server`` of its own on a free loopback port when one is on
   in-process history's. "Written" is the rate up to the last frame being in Redis (``flush``).
 - the replay after an adoption: the session parked on one worker is resumed on another (the claim,
   then the replay from the stream), against the live delivery with the store on.
-- the Redis commands per frame with the store off and on (``INFO commandstats``), and
-  redis-server's CPU time per frame written with the store off and on (``INFO cpu``).
+- the Redis commands per frame with the store off and on (``INFO commandstats``), and the CPU time
+  per frame delivered and written, of this process (against the in-process history's) and of
+  redis-server (``INFO cpu``), with the store off and on: unlike the rates, it does not count the
+  time other processes of a busy machine take.
 - memory per idle parked session at ``--sessions`` sessions, each in a fresh process: the server
   process's RSS per session (in-process history, Redis history, Redis history and store) and
   Redis's ``used_memory`` per session.
@@ -201,24 +203,35 @@ async def commands_per_frame(url: str, events: int, store: bool) -> dict[str, fl
     return {name: per for name, per in sorted(calls.items(), key=lambda item: -item[1]) if name != "info"}
 
 
-async def redis_cpu_per_frame(url: str, events: int, store: bool, rounds: int) -> float:
-    """redis-server's CPU microseconds (``INFO cpu``) per frame delivered live and written."""
+async def cpu_per_frame(url: str | None, events: int, store: bool, rounds: int) -> tuple[float, float]:
+    """CPU microseconds per frame delivered live and written: this process's (``process_time``, the
+    delivery and the writer; other processes' load does not count) and redis-server's (``INFO cpu``).
+    Without ``url``: the in-process history."""
     from redis.asyncio import Redis
 
-    async def cpu(client: Redis) -> float:
-        info = await client.info("cpu")
+    async def redis_cpu() -> float:
+        if url is None:
+            return 0.0
+        async with Redis.from_url(url) as client:
+            info = await client.info("cpu")
         return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
-    async with Redis.from_url(url) as client:
+    history: Any = None
+    session_store: Any = None
+    if url is not None:
         history, session_store = _redis_parts(url, f"bench-{uuid.uuid4().hex[:8]}", "a" if store else None)
-        dispatcher = Dispatcher(history=history, store=session_store)
-        await _live(dispatcher, events, history)  # warm-up: scripts loaded, epoch checked
-        before = await cpu(client)
-        for _ in range(rounds):
-            await _live(dispatcher, events, history)
-        used = await cpu(client) - before
+    dispatcher = Dispatcher(history=history, store=session_store)
+    await _live(dispatcher, events, history)  # warm-up: scripts loaded, epoch checked
+    gc.collect()
+    redis_before, before = await redis_cpu(), time.process_time()
+    for _ in range(rounds):
+        await _live(dispatcher, events, history)
+    used, redis_used = time.process_time() - before, await redis_cpu() - redis_before
+    if history is None:
+        await dispatcher.sessions.close()
+    else:
         await _close(dispatcher, history, session_store)
-    return used / (events * rounds) * 1e6
+    return used / (events * rounds) * 1e6, redis_used / (events * rounds) * 1e6
 
 
 async def memory_per_session(sessions: int, history: int) -> float:
@@ -359,12 +372,18 @@ async def redis_rows(args: argparse.Namespace, url: str) -> None:
             f"  Redis commands per frame (a script's own count too), {'store on' if store else 'history only'}: {shown}"
         )
     rounds = max(10, repeat)
-    cpu_off = await redis_cpu_per_frame(url, events, False, rounds)
-    cpu_on = await redis_cpu_per_frame(url, events, True, rounds)
-    print(
-        f"  redis-server CPU per frame written (INFO cpu): history only {cpu_off:.1f} us,"
-        f" history + store {cpu_on:.1f} us ({cpu_on / cpu_off:.2f}), {load()}"
-    )
+    base, _ = await cpu_per_frame(None, events, False, rounds)
+    print(f"  CPU per frame delivered live and written, {rounds} x {events} frames:")
+    print(f"    in-process history: this process {base:.1f} us (the baseline)")
+    costs = {}
+    for store in (False, True):
+        server, redis = costs[store] = await cpu_per_frame(url, events, store, rounds)
+        print(
+            f"    {'history + store' if store else 'history only'}: this process {server:.1f} us"
+            f" ({server / base:.2f} of in-process), redis-server {redis:.1f} us, {load()}"
+        )
+    (off_server, off_redis), (on_server, on_redis) = costs[False], costs[True]
+    print(f"    store on / off: this process {on_server / off_server:.2f}, redis-server {on_redis / off_redis:.2f}")
 
 
 async def _single(value: Awaitable[float]) -> tuple[float]:
