@@ -19,8 +19,8 @@ With Redis (a ``redis-server`` of its own on a free loopback port when one is on
   redis-server (``INFO cpu``), with the store off and on: unlike the rates, it does not count the
   time other processes of a busy machine take.
 - memory per idle parked session at ``--sessions`` sessions, each in a fresh process: the server
-  process's RSS per session (in-process history, Redis history, Redis history and store) and
-  Redis's ``used_memory`` per session.
+  process's RSS per session (in-process history, Redis history, Redis history and store), its
+  Python heap per session (tracemalloc, in another process) and Redis's ``used_memory`` per session.
 
 Rates are the median of ``--repeat`` runs; each row shows the 1-minute load average (``uptime``).
 
@@ -181,7 +181,7 @@ async def adopted_replay(url: str, events: int) -> float:
     a = Dispatcher(history=a_history, store=a_store)
     b = Dispatcher(history=b_history, store=b_store)
     _, _, resume = await _live(a, events, a_history)
-    await _flush(b_history)  # b's writer has checked the epoch: a worker that has served before
+    await _live(b, 1, b_history)  # b has served before: connected to Redis, epoch checked, scripts loaded
     replay = await _replay(b, resume, events)
     await _close(a, a_history, a_store)
     await _close(b, b_history, b_store)
@@ -234,22 +234,6 @@ async def cpu_per_frame(url: str | None, events: int, store: bool, rounds: int) 
     return used / (events * rounds) * 1e6, redis_used / (events * rounds) * 1e6
 
 
-async def memory_per_session(sessions: int, history: int) -> float:
-    dispatcher = Dispatcher()
-    tick = Tick(recipient="group", recipient_id="all", payload={"n": 1})
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    await _park(dispatcher, sessions, "all")
-    for _ in range(history):
-        await dispatcher.push(tick)
-    gc.collect()
-    used = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    await dispatcher.sessions.close()
-    return used / sessions
-
-
 async def _park(dispatcher: Dispatcher, sessions: int, group: str) -> None:
     for _ in range(sessions):
         connection = dispatcher.connection(
@@ -267,8 +251,9 @@ def _rss() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-async def memory_child(mode: str, url: str | None, sessions: int, history: int) -> dict[str, float]:
-    """In a process of its own: RSS (and Redis used_memory) per idle parked session."""
+async def memory_child(mode: str, url: str | None, sessions: int, history: int, trace: bool) -> dict[str, float]:
+    """In a process of its own: RSS (and Redis used_memory) per idle parked session; with ``trace``,
+    the Python heap per session instead (tracemalloc: what stays once transient peaks are gone)."""
     kept: Any = None
     store: Any = None
     if mode != "in-process":
@@ -295,20 +280,27 @@ async def memory_child(mode: str, url: str | None, sessions: int, history: int) 
     await push_to("warm", history)
     await _flush(kept)
     gc.collect()
-    rss, redis = _rss(), await used_memory()
+    if trace:
+        tracemalloc.start()
+    rss, redis, heap = _rss(), await used_memory(), tracemalloc.get_traced_memory()[0]
     await _park(dispatcher, sessions, "all")
     await push_to("all", history)
     await _flush(kept)
     gc.collect()
     result = {"rss": (_rss() - rss) / sessions, "redis": (await used_memory() - redis) / sessions}
+    if trace:
+        result = {"heap": (tracemalloc.get_traced_memory()[0] - heap) / sessions}
+        tracemalloc.stop()
     if kept is not None:
         assert kept.health().dropped == 0, kept.health()
         await _close(dispatcher, kept, store)
     return result
 
 
-def memory_in_child(mode: str, url: str | None, sessions: int, history: int) -> dict[str, float]:
+def memory_in_child(mode: str, url: str | None, sessions: int, history: int, trace: bool) -> dict[str, float]:
     argv = [sys.executable, __file__, "--memory-child", mode, "--sessions", str(sessions), "--history", str(history)]
+    if trace:
+        argv.append("--trace")
     if url is not None:
         argv += ["--redis-url", url]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
@@ -396,9 +388,12 @@ def memory_rows(args: argparse.Namespace, url: str | None) -> None:
     print(f"idle parked session with {args.history} frames kept, at {args.sessions:,}, a process each:")
     base = None
     for mode in modes:
-        figures = memory_in_child(mode, None if mode == "in-process" else url, args.sessions, args.history)
+        figures = memory_in_child(mode, None if mode == "in-process" else url, args.sessions, args.history, False)
+        heap = memory_in_child(mode, None if mode == "in-process" else url, args.sessions, args.history, True)["heap"]
         base = base or figures["rss"]
-        redis = f", Redis used_memory {figures['redis'] / 1024:.2f} KiB" if mode != "in-process" else ""
+        redis = f", Python heap {heap / 1024:.2f} KiB" + (
+            f", Redis used_memory {figures['redis'] / 1024:.2f} KiB" if mode != "in-process" else ""
+        )
         print(
             f"  {names[mode]}: server RSS {figures['rss'] / 1024:.2f} KiB ({figures['rss'] / base:.2f} of in-process)"
             f"{redis}, {load()}"
@@ -415,9 +410,10 @@ async def main() -> None:
     parser.add_argument("--redis-url", default=None, help="a Redis to use instead of starting redis-server")
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis rows")
     parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
-        figures = await memory_child(args.memory_child, args.redis_url, args.sessions, args.history)
+        figures = await memory_child(args.memory_child, args.redis_url, args.sessions, args.history, args.trace)
         print(json.dumps(figures))
         return
     print(f"start, {load()}")
@@ -428,11 +424,6 @@ async def main() -> None:
     print(
         f"{args.events}-event gap: live {live:,.0f} ev/s, replay {replay:,.0f} ev/s,"
         f" replay/live {replay / live:.1f}, {load()}"
-    )
-    per_session = await memory_per_session(args.sessions, args.history)
-    print(
-        f"idle parked session with {args.history} frames kept: {per_session / 1024:.1f} KiB at {args.sessions:,}"
-        f" (tracemalloc), {load()}"
     )
     url, server = args.redis_url, None
     if url is None and not args.no_redis and shutil.which("redis-server"):
