@@ -19,9 +19,9 @@ With Redis (a ``redis-server`` of its own on a free loopback port when one is on
   redis-server (``INFO cpu``), with the store off and on: unlike the rates, it does not count the
   time other processes of a busy machine take.
 - memory per idle parked session at ``--sessions`` sessions, each in a fresh process: the server
-  process's RSS per session (in-process history, Redis history, Redis history and store), the
-  Python heap per session with the in-process history (tracemalloc, in another process) and
-  Redis's ``used_memory`` per session.
+  process's RSS per session (in-process history, Redis history, Redis history and store), its
+  Python heap per session (tracemalloc, in another process; at ``--heap-sessions`` with Redis,
+  whose writer tracemalloc slows several times over) and Redis's ``used_memory`` per session.
 
 Rates are the median of ``--repeat`` runs; each row shows the 1-minute load average (``uptime``).
 
@@ -391,14 +391,13 @@ def memory_rows(args: argparse.Namespace, url: str | None) -> None:
     base = None
     for mode in modes:
         figures = memory_in_child(mode, None if mode == "in-process" else url, args.sessions, args.history, False)
-        # tracemalloc slows the Redis writer too much for 100,000 frames: the heap of the in-process history only
-        heap = memory_in_child(mode, None, args.sessions, args.history, True)["heap"] if mode == "in-process" else 0.0
+        # tracemalloc slows the Redis writer several times over: fewer sessions for the heap with Redis
+        counted = args.sessions if mode == "in-process" else min(args.sessions, args.heap_sessions)
+        heap = memory_in_child(mode, None if mode == "in-process" else url, counted, args.history, True)["heap"]
         base = base or figures["rss"]
-        redis = (
-            f", Redis used_memory {figures['redis'] / 1024:.2f} KiB"
-            if mode != "in-process"
-            else f", Python heap {heap / 1024:.2f} KiB (tracemalloc)"
-        )
+        redis = f", Python heap {heap / 1024:.2f} KiB (tracemalloc, at {counted:,})"
+        if mode != "in-process":
+            redis += f", Redis used_memory {figures['redis'] / 1024:.2f} KiB"
         print(
             f"  {names[mode]}: server RSS {figures['rss'] / 1024:.2f} KiB ({figures['rss'] / base:.2f} of in-process)"
             f"{redis}, {load()}"
@@ -416,6 +415,7 @@ async def main() -> None:
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis rows")
     parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--heap-sessions", type=int, default=3000, help="sessions for the Python heap with Redis")
     args = parser.parse_args()
     if args.memory_child:
         figures = await memory_child(args.memory_child, args.redis_url, args.sessions, args.history, args.trace)
