@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import inspect
 import sys
+import typing
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any, ClassVar, Protocol
+from types import SimpleNamespace
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -181,11 +183,17 @@ def _first_parameter_annotation(cls: type[Any], execute: Any, scope: dict[str, A
     annotation = parameters[1].annotation
     if not isinstance(annotation, str):
         return annotation
-    # Postponed annotations (``from __future__ import annotations``): resolve only this one.
+    # Postponed annotations (``from __future__ import annotations``): resolve only this one, through
+    # typing's own resolution (the other parameters may name what exists only for type checkers).
+    holder = SimpleNamespace(__annotations__={"payload": annotation})
     try:
-        return eval(annotation, getattr(execute, "__globals__", {}), {**scope, **vars(cls)})
+        hints = typing.get_type_hints(
+            holder, getattr(execute, "__globals__", {}), {**scope, **vars(cls)}, include_extras=True
+        )
     except NameError as error:
         raise TypeError(
             f"{cls.__qualname__}.execute: cannot resolve the payload annotation {annotation!r} ({error}); "
             f"define the model before the action class or set payload_model on the class"
         ) from None
+    resolved = hints["payload"]
+    return None if resolved is type(None) else resolved
