@@ -100,6 +100,20 @@ async def test_an_implementation_replaces_its_stub_in_the_stubs_set() -> None:
         assert (await client.request("send", {"text": "ok"})).payloads("test.sets.said") == [{"text": "ok"}]
 
 
+async def test_listing_a_generated_stub_serves_its_implementation() -> None:
+    class EchoStub(metaclass=ActionRegistryMeta, name="sets.stub"):
+        async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
+            raise NotImplementedError
+            yield
+
+    class Echo(EchoStub):
+        async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
+            yield said(context, payload.text)
+
+    async with AsyncWebSocketTestClient(Dispatcher(actions=[EchoStub])) as client:
+        assert (await client.request("sets.stub", {"text": "ok"})).payloads("test.sets.said") == [{"text": "ok"}]
+
+
 async def test_a_set_may_replace_or_leave_out_the_builtins() -> None:
     class MyHealth(metaclass=ActionRegistryMeta, name="health", registry=ActionSet()):
         async def execute(self, payload: WebSocketActionPayload, context: ActionContext) -> AsyncIterator[Said]:

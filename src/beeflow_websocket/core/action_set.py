@@ -39,6 +39,8 @@ class ActionSet(Registry[type[Any]]):
     ``builtins=False``; an action of the application replaces a built-in of the same name. Two
     unrelated classes of one name are a :class:`~.registry.DuplicateRegistrationError`, except that
     a subclass replaces its base (a generated stub and its implementation may both be listed).
+    A class that the process-wide registry already holds a subclass of (a generated stub whose
+    handler module has been imported) is served by that subclass.
     """
 
     def __init__(self, actions: Iterable[type[Any]] = (), *, builtins: bool = True) -> None:
@@ -56,7 +58,12 @@ class ActionSet(Registry[type[Any]]):
             raise TypeError(
                 f"{cls!r} is not an action class (one defined with metaclass=ActionRegistryMeta and a name)"
             )
-        self.register(name, cls)
+        served = ActionRegistryMeta.registry.get(name)
+        if served is not None and served is not cls and issubclass(served, cls):
+            # A generated stub, listed by the class its package exports: serve its implementation.
+            self.register(name, served)
+        else:
+            self.register(name, cls)
         return cls
 
 
