@@ -67,7 +67,10 @@ async def test_two_applications_may_each_have_an_action_of_the_same_name() -> No
         async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
             yield said(context, f"chat: {payload.text}")
 
-    class AdminSend(metaclass=ActionRegistryMeta, name="send", registry=admin):
+    class AdminAction(metaclass=ActionRegistryMeta, registry=admin):
+        """A base without a handler: every action of the admin app subclasses it."""
+
+    class AdminSend(AdminAction, name="send"):
         async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
             yield said(context, f"admin: {payload.text}")
 
