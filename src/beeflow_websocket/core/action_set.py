@@ -8,9 +8,10 @@ process that must answer different actions each get an :class:`ActionSet`::
     configure_beeflow_websocket(chat_app, actions=chat)          # or actions=[Echo, Join]
     configure_beeflow_websocket(admin_app, actions=[Echo, Ban])
 
-An action outside an application's set is an unknown action there (a 404 problem). An action class
-that belongs to one application only may register straight into its set instead of the
-process-wide registry, so that two applications may each have their own action of the same name::
+An action outside an application's set is an unknown action there (the 400 ``unknown-action``
+problem). An action class that belongs to one application only may register straight into its set
+instead of the process-wide registry, so that two applications may each have their own action of
+the same name::
 
     class Send(metaclass=ActionRegistryMeta, name="send", registry=chat):
         ...
