@@ -195,6 +195,23 @@ def test_postponed_annotations_resolve_in_local_scopes_too() -> None:
                 return None
 
 
+def test_only_the_payload_annotation_needs_to_resolve() -> None:
+    class Local(BaseModel):
+        x: int
+
+    # The context and return annotations may name what exists only for a type checker.
+    class Checked(metaclass=ActionRegistryMeta, name="only_payload"):
+        async def execute(self, payload: Local, context: OnlyForTypeCheckers) -> Unknown:  # type: ignore[name-defined]  # noqa: F821
+            return None
+
+    class WholeFrame(metaclass=ActionRegistryMeta, name="whole_frame"):
+        async def execute(self, message: None, context: ActionContext) -> None:
+            return None
+
+    assert Checked.payload_model is Local  # type: ignore[attr-defined]
+    assert WholeFrame.payload_model is None  # type: ignore[attr-defined]
+
+
 def test_untyped_event_keeps_a_dict_or_any_model_payload() -> None:
     class Note(WebSocketEvent, name="note"):
         pass

@@ -11,7 +11,7 @@ from beeflow_websocket.core.actions.health import Health
 from beeflow_websocket.core.event_registry import EventRegistryMeta, WebSocketEvent
 from beeflow_websocket.core.events.health import HealthEvent
 from beeflow_websocket.core.payloads import WebSocketActionPayload
-from beeflow_websocket.core.recipient_registry import Address, RecipientRegistryMeta
+from beeflow_websocket.core.recipient_registry import Address, RecipientRegistryMeta, resolve_addresses
 from beeflow_websocket.core.registries import isolated_registries
 from beeflow_websocket.core.registry import DuplicateRegistrationError
 
@@ -92,6 +92,31 @@ def test_isolation_restores_registrations() -> None:
         make_action("temporary")
         assert "temporary" in ActionRegistryMeta.registry
     assert "temporary" not in ActionRegistryMeta.registry
+
+
+def test_isolation_gives_recipients_fresh_instances_and_restores_them() -> None:
+    class Lobby(metaclass=RecipientRegistryMeta, name="lobby"):
+        """Remembers who entered, as a 0.3.0 recipient instance may."""
+
+        def __init__(self) -> None:
+            self.members: list[str] = []
+
+        def resolve(self, recipient_id: str) -> Iterable[str]:
+            return tuple(self.members)
+
+    lobby = RecipientRegistryMeta.resolver("lobby")
+    assert isinstance(lobby, Lobby)
+    lobby.members.append("ws-outside")
+    assert resolve_addresses("lobby", "main") == [Address.websocket("ws-outside")]
+    with isolated_registries():
+        # An event to the lobby reaches no one the enclosing code let in.
+        assert resolve_addresses("lobby", "main") == []
+        inner = RecipientRegistryMeta.resolver("lobby")
+        assert isinstance(inner, Lobby)
+        inner.members.append("ws-inside")
+        assert resolve_addresses("lobby", "main") == [Address.websocket("ws-inside")]
+    assert RecipientRegistryMeta.resolver("lobby") is lobby
+    assert resolve_addresses("lobby", "main") == [Address.websocket("ws-outside")]
 
 
 def test_isolation_with_builtins_only_hides_application_classes() -> None:

@@ -6,14 +6,19 @@ import re
 import textwrap
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import Depends, FastAPI, WebSocket
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
+from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
+from beeflow_websocket.core.action_set import ActionSet
+from beeflow_websocket.core.event_registry import WebSocketEvent
 from beeflow_websocket.core.events.health import HealthEvent
 from beeflow_websocket.fastapi import (
     AccessTokenAuth,
@@ -190,3 +195,50 @@ def test_an_unconfigured_app_is_served_with_the_defaults_as_in_030() -> None:
         health = websocket.receive_json()
     assert (problem["type"], problem["status"]) == ("about:blank", 400)
     assert health["payload"] == {"status": "ok"}
+
+
+def test_two_apps_in_one_process_serve_their_own_actions() -> None:
+    class Text(BaseModel):
+        text: str
+
+    class Said(WebSocketEvent, name="fastapi.said"):
+        payload: Text
+
+    class Echo(metaclass=ActionRegistryMeta, name="fastapi.echo"):
+        async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
+            yield Said(recipient="websocket", recipient_id=context.websocket_id, payload=payload)
+
+    admin_actions = ActionSet()
+
+    class Ban(metaclass=ActionRegistryMeta, name="fastapi.ban", registry=admin_actions):
+        async def execute(self, payload: Text, context: ActionContext) -> AsyncIterator[Said]:
+            yield Said(recipient="websocket", recipient_id=context.websocket_id, payload=Text(text="banned"))
+
+    def mounted(**options: Any) -> FastAPI:
+        app = make_app(**options)
+
+        @app.websocket("/ws/")
+        async def endpoint(websocket: WebSocket) -> None:
+            await handle_beeflow_websocket(websocket, user_id=1)
+
+        return app
+
+    site = FastAPI()
+    site.mount("/chat", mounted(actions=[Echo]))
+    site.mount("/admin", mounted(actions=admin_actions))
+    site.mount("/all", mounted())
+
+    def answer(path: str, name: str) -> dict[str, Any]:
+        with TestClient(site) as client, client.websocket_connect(path) as websocket:
+            websocket.send_json(action(name, {"text": "hi"}))
+            return dict(websocket.receive_json())
+
+    assert answer("/chat/ws/", "fastapi.echo")["payload"] == {"text": "hi"}
+    assert answer("/chat/ws/", "fastapi.ban")["code"] == "unknown_websocket_action"
+    assert answer("/admin/ws/", "fastapi.ban")["payload"] == {"text": "banned"}
+    assert answer("/admin/ws/", "fastapi.echo")["code"] == "unknown_websocket_action"
+    # Without actions= an app serves every registered action, as in 0.3.0; Ban is the admin app's own.
+    assert answer("/all/ws/", "fastapi.echo")["payload"] == {"text": "hi"}
+    assert answer("/all/ws/", "fastapi.ban")["code"] == "unknown_websocket_action"
+    for path in ("/chat/ws/", "/admin/ws/", "/all/ws/"):
+        assert answer(path, "health")["event"] == "health"

@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask
 from flask_sock import Sock  # type: ignore[import-untyped]
 
+from beeflow_websocket.core.action_registry import ActionRegistryMeta
+from beeflow_websocket.core.action_set import ActionSet
 from beeflow_websocket.core.hub import Delivery, LocalHub
 from beeflow_websocket.flask import configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
 from beeflow_websocket.flask.loop import process_loop
@@ -162,3 +164,15 @@ def test_completion_frames_are_not_held_back_by_nagle(served: Any) -> None:
         for _ in range(20):
             assert request(ws)[-1]["completed"] == "health"
         assert time.monotonic() - start < 0.6
+
+
+def test_two_apps_in_one_process_answer_their_own_actions(served: Any) -> None:
+    register()
+    whoami, where = ActionRegistryMeta.REGISTRY["whoami"], ActionRegistryMeta.REGISTRY["where"]
+    first = served(make_app(actions=[whoami]))
+    second = served(make_app(actions=ActionSet([where])))
+    with open_ws(first.url("/ws/a"), "beeflow.v1") as a, open_ws(second.url("/ws/b"), "beeflow.v1") as b:
+        assert request(a, "whoami")[0]["payload"]["user_id"] == "a"
+        assert request(a, "where")[-1]["code"] == "unknown_websocket_action"
+        assert request(b, "where")[-1]["completed"] == "where"
+        assert request(b, "whoami")[-1]["code"] == "unknown_websocket_action"

@@ -13,7 +13,9 @@ The first parameter of ``execute`` decides what the handler receives:
 - :class:`~beeflow_websocket.core.payloads.WebSocketActionPayload`, or no annotation: the whole
   frame, with ``payload`` as a dict, as in 0.3.0.
 
-Set ``payload_model`` on the class to choose explicitly. A subclass without ``name=`` inherits
+Set ``payload_model`` on the class to choose explicitly. ``registry=`` (an
+:class:`~beeflow_websocket.core.action_set.ActionSet`) registers the class, and its subclasses, there
+instead of in the process-wide registry. A subclass without ``name=`` inherits
 its base's name and replaces it in the registry: that is how a generated stub gets implemented.
 
 As in 0.3.0, a class with an ``execute`` method and neither ``name=`` nor an inherited name registers
@@ -25,7 +27,9 @@ from __future__ import annotations
 
 import inspect
 import sys
+import typing
 from collections.abc import AsyncIterator, Awaitable, Iterable
+from types import SimpleNamespace
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
@@ -118,13 +122,25 @@ class ActionRegistryMeta(type):
 
     # Set on every registered action class.
     action_name: str
+    #: The registry a class statement chose with ``registry=`` (an :class:`~.action_set.ActionSet`).
+    __beeflow_registry__: Registry[type[Any]]
     payload_model: type[BaseModel] | None
     streams_events: bool
 
     def __new__(
-        mcs, clsname: str, bases: Bases, namespace: Namespace, name: str | None = None, builtin: bool = False, **kw: Any
+        mcs,
+        clsname: str,
+        bases: Bases,
+        namespace: Namespace,
+        name: str | None = None,
+        builtin: bool = False,
+        registry: Registry[type[Any]] | None = None,
+        **kw: Any,
     ) -> ActionRegistryMeta:
         cls = super().__new__(mcs, clsname, bases, namespace, **kw)
+        if registry is not None:
+            # Subclasses register where their base did (a stub's implementation replaces the stub).
+            cls.__beeflow_registry__ = registry
         inherited = getattr(cls, "action_name", None)
         name = declared_name(clsname, namespace, name, handler="execute", inherited=inherited)
         if name is None:
@@ -141,7 +157,8 @@ class ActionRegistryMeta(type):
         scope = sys._getframe(1).f_locals
         cls.payload_model = _payload_model(cls, namespace, execute, scope)
         cls.streams_events = inspect.isasyncgenfunction(execute)
-        mcs.registry.register(name, cls, builtin=builtin)
+        target: Registry[type[Any]] = getattr(cls, "__beeflow_registry__", mcs.registry)
+        target.register(name, cls, builtin=builtin)
         return cls
 
     @classmethod
@@ -181,11 +198,17 @@ def _first_parameter_annotation(cls: type[Any], execute: Any, scope: dict[str, A
     annotation = parameters[1].annotation
     if not isinstance(annotation, str):
         return annotation
-    # Postponed annotations (``from __future__ import annotations``): resolve only this one.
+    # Postponed annotations (``from __future__ import annotations``): resolve only this one, through
+    # typing's own resolution (the other parameters may name what exists only for type checkers).
+    holder = SimpleNamespace(__annotations__={"payload": annotation})
     try:
-        return eval(annotation, getattr(execute, "__globals__", {}), {**scope, **vars(cls)})
+        hints = typing.get_type_hints(
+            holder, getattr(execute, "__globals__", {}), {**scope, **vars(cls)}, include_extras=True
+        )
     except NameError as error:
         raise TypeError(
             f"{cls.__qualname__}.execute: cannot resolve the payload annotation {annotation!r} ({error}); "
             f"define the model before the action class or set payload_model on the class"
         ) from None
+    resolved = hints["payload"]
+    return None if resolved is type(None) else resolved

@@ -16,6 +16,7 @@ from typing import Any
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
 from .action_registry import UserId
+from .action_set import action_registry
 from .autodiscover import PLUGIN_MODULES, autodiscover
 from .config import ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
@@ -26,6 +27,7 @@ from .handshake import Handshake
 from .history import History
 from .hub import Delivery, Hub, LocalHub
 from .outgoing import CLOSE_TRY_AGAIN_LATER, SLOW_CLOSE_REASONS
+from .registry import Registry
 from .session_store import SessionStore
 from .sessions import Sessions
 
@@ -45,6 +47,7 @@ class Dispatcher:
         hub: Hub | None = None,
         history: History | None = None,
         store: SessionStore | None = None,
+        actions: Registry[type[Any]] | Iterable[type[Any]] | None = None,
     ) -> None:
         self.config = config or ProtocolConfig()
         self.hub: Hub = hub if hub is not None else LocalHub()
@@ -58,7 +61,10 @@ class Dispatcher:
             store,
             problem_type_base_url=self.config.problem_type_base_url,
         )
-        self.decoder = ActionDecoder()
+        #: The actions this dispatcher serves: every registered one (``None``), or the application's
+        #: own (:class:`~.action_set.ActionSet`, or action classes to put in one).
+        self.actions = action_registry(actions)
+        self.decoder = ActionDecoder(self.actions)
         #: The event loop serving this dispatcher's connections, once one has opened.
         self.loop: asyncio.AbstractEventLoop | None = None
         self._admitted = 0
@@ -197,11 +203,13 @@ def build_dispatcher(
     discover: Iterable[str] = (),
     discover_modules: Iterable[str] = PLUGIN_MODULES,
     discover_packages: Iterable[str] = (),
+    actions: Registry[type[Any]] | Iterable[type[Any]] | None = None,
 ) -> Dispatcher:
     """The dispatcher an adapter's ``configure_beeflow_websocket`` sets up, after autodiscovery of
     the plugin modules (``discover_modules``) of ``discover`` (package names) and of the packages
     ``discover_packages`` (0.3.0's ``autodiscover_packages``, which must exist). ``resume`` is
-    :class:`ProtocolConfig`'s (``None``: the defaults); ``history`` replaces the in-process one."""
+    :class:`ProtocolConfig`'s (``None``: the defaults); ``history`` replaces the in-process one;
+    ``actions`` is :class:`Dispatcher`'s."""
     autodiscover(discover, discover_modules, required=discover_packages)
     config = ProtocolConfig(
         problem_type_base_url=problem_type_base_url,
@@ -215,4 +223,4 @@ def build_dispatcher(
         outgoing=outgoing,
         resume=resume,
     )
-    return Dispatcher(config, hub=hub, history=history, store=store)
+    return Dispatcher(config, hub=hub, history=history, store=store, actions=actions)

@@ -28,6 +28,7 @@ from .problems import (
     WebSocketProblem,
     problem_type,
 )
+from .registry import Registry
 
 __all__ = [
     "ActionDecoder",
@@ -94,14 +95,16 @@ class _Frame(WebSocketActionPayload):
 
 
 class ActionDecoder:
-    """Turns raw frames into validated action frames, following the action registry."""
+    """Turns raw frames into validated action frames, following an action registry: the
+    process-wide one, or ``registry`` (an application's :class:`~.action_set.ActionSet`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: Registry[type[Any]] | None = None) -> None:
+        self.registry = ActionRegistryMeta.registry if registry is None else registry
         self._version = -1
         self._adapter: TypeAdapter[Any] | None = None
 
     def _current(self) -> TypeAdapter[Any] | None:
-        registry = ActionRegistryMeta.registry
+        registry = self.registry
         if registry.version != self._version:
             variants = [_envelope_model(cls) for _, cls in registry.items()]
             if not variants:
@@ -161,7 +164,7 @@ class ActionDecoder:
                 ),
                 _valid_uuid(data.get("req_id")),
             )
-        action = ActionRegistryMeta.registry.get(envelope.action)
+        action = self.registry.get(envelope.action)
         if action is None:
             return FrameRejected(UNKNOWN_ACTION.problem(f"Unknown action '{envelope.action}'."), envelope.req_id)
         try:

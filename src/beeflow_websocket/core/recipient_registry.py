@@ -16,7 +16,8 @@ Built in: ``websocket`` (one connection), ``user`` (every connection of a user i
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from .registry import Bases, Namespace, Registry, RegistryView, declared_name
@@ -108,6 +109,21 @@ class RecipientRegistryMeta(type):
             cls.recipient_name = name
             mcs.registry.register(name, cls, builtin=builtin)
         return cls
+
+    @classmethod
+    @contextmanager
+    def isolated(cls, *, builtins_only: bool = False) -> Iterator[None]:
+        """:meth:`Registry.isolated` for recipients, with resolver instances of their own: the block
+        starts without any (each recipient class is instantiated again on first use) and the
+        previous ones come back afterwards."""
+        saved = dict(cls._instances)
+        cls._instances.clear()
+        try:
+            with cls.registry.isolated(builtins_only=builtins_only):
+                yield
+        finally:
+            cls._instances.clear()
+            cls._instances.update(saved)
 
     @classmethod
     def resolver(cls, name: str) -> Recipient | None:

@@ -14,10 +14,14 @@ __all__ = ["isolated_registries"]
 
 @contextmanager
 def isolated_registries(*, builtins_only: bool = False) -> Iterator[None]:
-    """Isolate the action, event and recipient registries together (for tests)."""
+    """Isolate the process-wide action, event and recipient registries together (for tests).
+
+    Recipient classes are instantiated afresh inside the block: a resolver's state does not leak
+    into or out of it. An :class:`~.action_set.ActionSet` is an application's own and is not touched.
+    """
     with (
         ActionRegistryMeta.registry.isolated(builtins_only=builtins_only),
         EventRegistryMeta.registry.isolated(builtins_only=builtins_only),
-        RecipientRegistryMeta.registry.isolated(builtins_only=builtins_only),
+        RecipientRegistryMeta.isolated(builtins_only=builtins_only),
     ):
         yield

@@ -105,6 +105,10 @@ class Registry[T: type]:
     def items(self) -> list[tuple[str, T]]:
         return sorted(self._classes.items())
 
+    def builtins(self) -> list[tuple[str, T]]:
+        """Every built-in by name, including those an application class replaces here."""
+        return sorted(self._builtins.items())
+
     def is_builtin(self, name: str) -> bool:
         current = self._classes.get(name)
         return current is not None and self._holds_builtin(name, current)

@@ -9,6 +9,7 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket, WebSocketState
 
 from beeflow_websocket.core.action_registry import UserId
+from beeflow_websocket.core.action_set import ActionSet
 from beeflow_websocket.core.autodiscover import (
     DEFAULT_AUTODISCOVER_MODULES,
     caller_packages,
@@ -58,6 +59,7 @@ def configure_beeflow_websocket(
     resume: Any = None,
     history: History | None = None,
     store: SessionStore | None = None,
+    actions: ActionSet | Iterable[type[Any]] | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -68,6 +70,8 @@ def configure_beeflow_websocket(
     ``outgoing`` (the slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients)
     are :class:`~beeflow_websocket.core.config.ProtocolConfig`'s; ``history`` replaces the in-process session history,
     and ``store`` (a :class:`~beeflow_websocket.redis.RedisSessionStore`) lets another worker adopt a session.
+    ``actions`` (an :class:`~beeflow_websocket.core.action_set.ActionSet` or action classes) limits the app
+    to those actions; by default it serves every registered action.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -90,6 +94,7 @@ def configure_beeflow_websocket(
         discover=caller_packages() if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
+        actions=actions,
     )
     setattr(app.state, _STATE, dispatcher)
     setattr(app.state, PROBLEM_TYPE_BASE_URL_STATE_KEY, problem_type_base_url)

@@ -23,6 +23,7 @@ from flask import Flask, current_app
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.action_registry import UserId
+from beeflow_websocket.core.action_set import ActionSet
 from beeflow_websocket.core.autodiscover import (
     DEFAULT_AUTODISCOVER_MODULES,
     caller_packages,
@@ -104,6 +105,7 @@ def configure_beeflow_websocket(
     resume: Any = None,
     history: History | None = None,
     store: SessionStore | None = None,
+    actions: ActionSet | Iterable[type[Any]] | None = None,
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
@@ -117,7 +119,9 @@ def configure_beeflow_websocket(
     slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
-    ``ping_interval``, keeping any other keys.
+    ``ping_interval``, keeping any other keys. ``actions`` (an
+    :class:`~beeflow_websocket.core.action_set.ActionSet` or action classes) limits the app to those
+    actions; by default it serves every registered action.
     """
     if not isinstance(autodiscover, bool):
         raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
@@ -140,6 +144,7 @@ def configure_beeflow_websocket(
         discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
         discover_modules=modules,
         discover_packages=packages if autodiscover else (),
+        actions=actions,
     )
     app.config[PROBLEM_TYPE_BASE_URL_CONFIG_KEY] = problem_type_base_url
     app.config[AUTODISCOVER_CONFIG_KEY] = autodiscover
