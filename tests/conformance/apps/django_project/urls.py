@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import dataclasses
+import os
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
 from beeflow_websocket.django import get_dispatcher
@@ -21,4 +24,13 @@ def push(request: HttpRequest) -> HttpResponse:
     return HttpResponse("pushed\n", content_type="text/plain")
 
 
-urlpatterns = [path("push/", push)]
+def health(request: HttpRequest) -> JsonResponse:
+    """``GET /health/``: this process's pid and, with a Redis history, its health (frames not yet written)."""
+    history = get_dispatcher().sessions.history
+    answer: dict[str, object] = {"pid": os.getpid()}
+    if hasattr(history, "health"):
+        answer["history"] = dataclasses.asdict(history.health())
+    return JsonResponse(answer)
+
+
+urlpatterns = [path("push/", push), path("health/", health)]
