@@ -162,7 +162,8 @@ def test_a_redis_url_for_the_store_puts_history_and_sessions_in_that_redis() -> 
     ):
         sessions = get_dispatcher().sessions
         assert resume_errors() == []
-    assert isinstance(sessions.history, RedisHistory) and isinstance(sessions.store, RedisSessionStore)
+    assert isinstance(sessions.history, RedisHistory)
+    assert isinstance(sessions.store, RedisSessionStore)
     assert sessions.store.history is sessions.history
     assert (sessions.history.url, sessions.history.max_events, sessions.history.max_age) == (url, 50, 30)
     assert sessions.store.window == 30
@@ -192,7 +193,8 @@ def test_dotted_paths_name_an_instance_or_a_callable_making_one(
         sessions = get_dispatcher().sessions
         assert resume_errors() == []
     assert sessions.history.max_events == max_events  # type: ignore[attr-defined]
-    assert sessions.store is not None and sessions.store.owner == owner
+    assert sessions.store is not None
+    assert sessions.store.owner == owner
 
 
 def test_instances_are_taken_as_they_are() -> None:

@@ -11,13 +11,11 @@ yet makes the resume a ``history-gap``, never a silent gap.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -89,11 +87,6 @@ def written(redis_url: str, session: str, seq: int, *, attempts: int = 300) -> N
                 return
             time.sleep(0.02)
     raise AssertionError(f"session {session} did not reach seq {seq} in Redis")
-
-
-def pending(server: Server) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health/", timeout=10) as response:
-        return int(json.load(response)["history"]["pending"])
 
 
 def numbers(texts: list[str], prefix: str) -> list[int]:

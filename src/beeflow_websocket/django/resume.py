@@ -21,7 +21,7 @@ the first connection, with the same message.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -30,6 +30,9 @@ from django.utils.module_loading import import_string
 from beeflow_websocket.core.config import ResumeConfig
 from beeflow_websocket.core.history import History
 from beeflow_websocket.core.session_store import SessionStore
+
+if TYPE_CHECKING:
+    from beeflow_websocket.redis import RedisHistory, RedisSessionStore
 
 __all__ = ["HISTORY_SETTING", "SESSION_STORE_SETTING", "SettingError", "resume_backends"]
 
@@ -63,13 +66,13 @@ def resume_backends(resume: ResumeConfig) -> tuple[History | None, SessionStore 
                 f"a Redis URL here keeps the history at the same URL ({store_value!r}), but "
                 f"{HISTORY_SETTING} is {history_value!r}: leave it unset, or name the same URL.",
             )
-        history = _redis_history(store_value, resume, HISTORY_SETTING)
-        return history, _redis_store(history, resume)
+        redis_history = _redis_history(store_value, resume, HISTORY_SETTING)
+        return redis_history, _redis_store(redis_history, resume)
     history = _history(history_value, resume)
     return history, _store(store_value, history)
 
 
-def _is_url(value: Any) -> bool:
+def _is_url(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(_URL_SCHEMES)
 
 
@@ -126,7 +129,7 @@ def _resolve(value: Any, setting: str) -> Any:
     return found
 
 
-def _redis_history(url: str, resume: ResumeConfig, setting: str) -> Any:
+def _redis_history(url: str, resume: ResumeConfig, setting: str) -> RedisHistory:
     try:
         from beeflow_websocket.redis import RedisHistory
     except ImportError as error:
@@ -134,7 +137,7 @@ def _redis_history(url: str, resume: ResumeConfig, setting: str) -> Any:
     return RedisHistory(url, max_events=resume.max_frames, max_age=resume.history_age)
 
 
-def _redis_store(history: Any, resume: ResumeConfig) -> Any:
+def _redis_store(history: RedisHistory, resume: ResumeConfig) -> RedisSessionStore:
     from beeflow_websocket.redis import RedisSessionStore
 
     if resume.window <= 0:

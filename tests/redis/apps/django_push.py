@@ -27,7 +27,8 @@ def main() -> None:
     async def push_all() -> None:
         for n in range(1, int(count) + 1):
             kind, to = pairs[(n - 1) % len(pairs)]
-            await dispatcher.push(Said(recipient=kind, recipient_id=to, payload=SaidPayload(sender="job", text=f"{prefix} {n}")))
+            payload = SaidPayload(sender="job", text=f"{prefix} {n}")
+            await dispatcher.push(Said(recipient=kind, recipient_id=to, payload=payload))
 
     asyncio.run(push_all())
 
