@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
-
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from beeflow_websocket.django import get_dispatcher
@@ -24,13 +21,4 @@ def push(request: HttpRequest) -> HttpResponse:
     return HttpResponse("pushed\n", content_type="text/plain")
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """``GET /health/``: this process's pid and, with a Redis history, its health (frames not yet written)."""
-    history = get_dispatcher().sessions.history
-    answer: dict[str, object] = {"pid": os.getpid()}
-    if hasattr(history, "health"):
-        answer["history"] = dataclasses.asdict(history.health())
-    return JsonResponse(answer)
-
-
-urlpatterns = [path("push/", push), path("health/", health)]
+urlpatterns = [path("push/", push)]
