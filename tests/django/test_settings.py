@@ -132,3 +132,122 @@ def test_the_outgoing_setting_sets_the_slow_consumer_policy() -> None:
         outgoing = get_dispatcher().config.outgoing
         assert (outgoing.max_frames, outgoing.grace, outgoing.close_code) == (64, 1.5, 1008)
     assert get_dispatcher().config.outgoing.close_code == 1013
+
+
+RESUME_IDS = ("beeflow_websocket.E001", "beeflow_websocket.E002", "beeflow_websocket.E003")
+BACKENDS = "tests.django.resume_backends"
+
+
+def resume_errors() -> list[tuple[str, str]]:
+    from django.core.checks import run_checks
+
+    return [(message.id, message.msg) for message in run_checks() if message.id in RESUME_IDS]  # type: ignore[misc]
+
+
+def test_without_resume_settings_sessions_stay_in_the_process() -> None:
+    from beeflow_websocket.core.history import MemoryHistory
+
+    sessions = get_dispatcher().sessions
+    assert isinstance(sessions.history, MemoryHistory)
+    assert sessions.store is None
+    assert resume_errors() == []
+
+
+def test_a_redis_url_for_the_store_puts_history_and_sessions_in_that_redis() -> None:
+    from beeflow_websocket.redis import RedisHistory, RedisSessionStore
+
+    url = "redis://127.0.0.1:1/3"
+    with override_settings(
+        BEEFLOW_WEBSOCKET_SESSION_STORE=url, BEEFLOW_WEBSOCKET_RESUME={"window": 30, "max_frames": 50}
+    ):
+        sessions = get_dispatcher().sessions
+        assert resume_errors() == []
+    assert isinstance(sessions.history, RedisHistory)
+    assert isinstance(sessions.store, RedisSessionStore)
+    assert sessions.store.history is sessions.history
+    assert (sessions.history.url, sessions.history.max_events, sessions.history.max_age) == (url, 50, 30)
+    assert sessions.store.window == 30
+
+
+def test_a_redis_url_for_the_history_alone_shares_no_sessions() -> None:
+    from beeflow_websocket.redis import RedisHistory
+
+    with override_settings(BEEFLOW_WEBSOCKET_HISTORY="redis://127.0.0.1:1/0"):
+        sessions = get_dispatcher().sessions
+    assert isinstance(sessions.history, RedisHistory)
+    assert sessions.store is None
+
+
+@pytest.mark.parametrize(
+    ("history", "store", "max_events", "owner"),
+    [
+        (f"{BACKENDS}.history", f"{BACKENDS}.store", 7, "this-process"),
+        (f"{BACKENDS}.make_history", f"{BACKENDS}.make_store", 9, "made"),
+    ],
+    ids=["instances", "factories"],
+)
+def test_dotted_paths_name_an_instance_or_a_callable_making_one(
+    history: str, store: str, max_events: int, owner: str
+) -> None:
+    with override_settings(BEEFLOW_WEBSOCKET_HISTORY=history, BEEFLOW_WEBSOCKET_SESSION_STORE=store):
+        sessions = get_dispatcher().sessions
+        assert resume_errors() == []
+    assert sessions.history.max_events == max_events  # type: ignore[attr-defined]
+    assert sessions.store is not None
+    assert sessions.store.owner == owner
+
+
+def test_instances_are_taken_as_they_are() -> None:
+    from tests.django import resume_backends
+
+    with override_settings(
+        BEEFLOW_WEBSOCKET_HISTORY=resume_backends.redis_history,
+        BEEFLOW_WEBSOCKET_SESSION_STORE=resume_backends.redis_store,
+    ):
+        sessions = get_dispatcher().sessions
+        assert resume_errors() == []
+    assert sessions.history is resume_backends.redis_history
+    assert sessions.store is resume_backends.redis_store
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "says"),
+    [
+        ({"BEEFLOW_WEBSOCKET_HISTORY": "tests.django.nowhere.history"}, "E001", "cannot import"),
+        ({"BEEFLOW_WEBSOCKET_HISTORY": f"{BACKENDS}.not_a_history"}, "E001", "is not a History"),
+        ({"BEEFLOW_WEBSOCKET_HISTORY": 42}, "E001", "is not a History"),
+        ({"BEEFLOW_WEBSOCKET_SESSION_STORE": f"{BACKENDS}.history"}, "E002", "is not a SessionStore"),
+        (
+            {"BEEFLOW_WEBSOCKET_SESSION_STORE": "redis://127.0.0.1:1/0", "BEEFLOW_WEBSOCKET_HISTORY": "redis://h:1/0"},
+            "E002",
+            "leave it unset, or name the same URL",
+        ),
+        (
+            {"BEEFLOW_WEBSOCKET_SESSION_STORE": "redis://127.0.0.1:1/0", "BEEFLOW_WEBSOCKET_RESUME": False},
+            "E002",
+            "sessions end with their socket",
+        ),
+        ({"BEEFLOW_WEBSOCKET_SESSION_STORE": f"{BACKENDS}.redis_store"}, "E002", "writes through its own history"),
+        ({"BEEFLOW_WEBSOCKET_RESUME": {"window": -1}}, "E003", "resume window"),
+    ],
+    ids=[
+        "history not importable",
+        "history not a history",
+        "history a number",
+        "store not a store",
+        "store url with another history",
+        "store url without resume",
+        "redis store over another history",
+        "resume invalid",
+    ],
+)
+def test_a_check_names_a_wrong_resume_setting(overrides: dict[str, object], error: str, says: str) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    with override_settings(**overrides):
+        [(found, message)] = resume_errors()
+        assert found == f"beeflow_websocket.{error}"
+        assert says in message
+        if error != "E003":
+            with pytest.raises(ImproperlyConfigured, match=says):
+                get_dispatcher()

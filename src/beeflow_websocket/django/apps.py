@@ -24,9 +24,10 @@ class BeeflowWebSocketConfig(AppConfig):
 
     def ready(self) -> None:
         from .autodiscover import autodiscover_websocket_plugins
-        from .checks import check_redis_socket_timeout
+        from .checks import check_redis_socket_timeout, check_resume_settings
 
         checks.register(check_redis_socket_timeout)
+        checks.register(check_resume_settings)
         autodiscover_websocket_plugins()
 
 

@@ -8,9 +8,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Warning
+from django.core.checks import CheckMessage, Error, Warning
 
-__all__ = ["check_redis_socket_timeout"]
+from beeflow_websocket.core.config import resume_config
+
+from .resume import HISTORY_SETTING, SESSION_STORE_SETTING, SettingError, resume_backends
+
+__all__ = ["check_redis_socket_timeout", "check_resume_settings"]
 
 _REDIS_LAYER = "channels_redis.core.RedisChannelLayer"
 
@@ -52,3 +56,25 @@ def check_redis_socket_timeout(app_configs: Sequence[AppConfig] | None = None, *
             )
         )
     return messages
+
+
+_RESUME_ERRORS = {HISTORY_SETTING: "beeflow_websocket.E001", SESSION_STORE_SETTING: "beeflow_websocket.E002"}
+
+
+def check_resume_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """``beeflow_websocket.E001`` / ``E002``: a history or session store setting that names nothing usable.
+
+    The settings are resolved as the dispatcher resolves them (dotted paths imported, Redis URLs
+    turned into a ``RedisHistory`` and a ``RedisSessionStore``, nothing connected), so a mistake
+    shows at ``manage.py check`` rather than at the first ``beeflow.v2`` connection.
+    """
+    try:
+        resume = resume_config(getattr(settings, "BEEFLOW_WEBSOCKET_RESUME", None))
+    except (TypeError, ValueError) as error:
+        return [Error(f"BEEFLOW_WEBSOCKET_RESUME: {error}", id="beeflow_websocket.E003")]
+    try:
+        resume_backends(resume)
+    except SettingError as error:
+        hint = "See the resumable sessions section of the Django guide (docs/en/django.md)."
+        return [Error(str(error), hint=hint, id=_RESUME_ERRORS[error.setting])]
+    return []

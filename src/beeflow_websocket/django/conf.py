@@ -21,6 +21,12 @@ Setting                                     Default      Meaning
 ``BEEFLOW_WEBSOCKET_RESUME``                ``None``     sessions of ``beeflow.v2`` clients: a mapping of
                                                          ``ResumeConfig`` fields (``window``, ``max_frames``,
                                                          ``max_bytes``, ``max_age``), or ``False``
+``BEEFLOW_WEBSOCKET_HISTORY``               ``None``     where sessions keep their frames: a Redis URL,
+                                                         a ``History`` or its dotted path
+                                                         (:mod:`~beeflow_websocket.django.resume`)
+``BEEFLOW_WEBSOCKET_SESSION_STORE``         ``None``     shares sessions so another process adopts
+                                                         them: a Redis URL (the history goes there
+                                                         too), a ``SessionStore`` or its dotted path
 =========================================== ============ ==========================================
 
 Deliveries go through the ``default`` channel layer when ``CHANNEL_LAYERS`` has one, else they
@@ -42,6 +48,7 @@ from beeflow_websocket.core.hub import Hub, LocalHub
 from beeflow_websocket.core.outgoing import outgoing_limits
 
 from .hub import ChannelLayerHub
+from .resume import resume_backends
 
 __all__ = ["PREFIX", "get_dispatcher", "protocol_config", "reset_dispatcher"]
 
@@ -89,7 +96,9 @@ def get_dispatcher() -> Dispatcher:
 
 def _build() -> Dispatcher:
     global _dispatcher
-    _dispatcher = Dispatcher(protocol_config(), hub=_hub())
+    config = protocol_config()
+    history, store = resume_backends(config.resume)
+    _dispatcher = Dispatcher(config, hub=_hub(), history=history, store=store)
     return _dispatcher
 
 

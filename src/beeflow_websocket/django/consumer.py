@@ -166,7 +166,9 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     async def beeflow_deliver(self, message: dict[str, Any]) -> None:
         """A delivery from the channel layer (see :mod:`beeflow_websocket.django.hub`)."""
         connection = self.connection
-        # A closed connection still takes deliveries: a session (beeflow.v2) keeps them for its resume.
+        # Only connections bound to this consumer's channel (not beeflow.v2) get here; a closed one drops
+        # the delivery. A beeflow.v2 session reads a channel of its own (ChannelLayerHub.attach), so
+        # its deliveries are numbered and kept while it is parked, on whichever process adopted it.
         if connection is None or message.get("exclude") == connection.websocket_id:
             return
         try:

@@ -138,6 +138,11 @@ class RedisSessionStore:
     def owner(self) -> str:
         return self._owner
 
+    @property
+    def history(self) -> RedisHistory:
+        """The history this store writes its records through (with the frames, in order)."""
+        return self._history
+
     # The SessionStore interface.
 
     async def claim(self, session_id: str, user_key: str | None) -> SessionRecord | None:

@@ -42,6 +42,11 @@ if redis_url := os.environ.get("BEEFLOW_TEST_REDIS_URL"):
             "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": None}]},
         }
     }
+    # Resumable sessions across processes: the frames in Redis, and with the store the sessions too.
+    if os.environ.get("BEEFLOW_TEST_REDIS_SESSIONS"):
+        BEEFLOW_WEBSOCKET_SESSION_STORE = redis_url
+    elif os.environ.get("BEEFLOW_TEST_REDIS_HISTORY"):
+        BEEFLOW_WEBSOCKET_HISTORY = redis_url
 else:
     # The soak (tests/conformance/soak.py) raises the capacity: at the default 100 a consumer's full
     # channel silently drops group messages (docs/en/production.md).
