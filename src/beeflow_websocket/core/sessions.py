@@ -26,7 +26,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from .config import ResumeConfig
 from .frames import event_frame, problem_frame, session_frame
@@ -403,7 +403,7 @@ class Sessions:
         self._sessions[session.id] = session
         session.take(front)
         await self.hub.attach(session)
-        session.mark = session.since.get(Address.websocket(session.websocket_id), 0)
+        session.mark = max(session.mark, session.since.get(Address.websocket(session.websocket_id), 0))
         if self.store is not None:
             self.store.save(session.record())
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
@@ -446,7 +446,7 @@ class Sessions:
         adopted = getattr(self.history, "adopted", None)
         if adopted is not None:
             adopted(record.id, record.seq)  # a history that trusts only the seq it recorded learns this one
-        journal: Journal | None = self.hub if session.journaled and hasattr(self.hub, "since") else None  # type: ignore[assignment]
+        journal = cast("Journal", self.hub) if session.journaled and hasattr(self.hub, "since") else None
         addresses = [Address.websocket(record.websocket_id)]
         if record.user_key is not None:
             addresses.append(Address("user", record.user_key))
