@@ -27,8 +27,13 @@ class Member:
         self.journaled = journaled
         self.got: list[Delivery] = []
         self.since: dict[Address, int] = {}
+        self.mark = 0
 
     async def deliver(self, delivery: Delivery) -> None:
+        if delivery.mark:  # as a session: a mark it numbered already is a duplicate
+            if delivery.mark <= self.mark:
+                return
+            self.mark = delivery.mark
         self.got.append(delivery)
 
     def watching(self, address: Address, mark: int) -> None:
@@ -81,6 +86,38 @@ async def test_a_session_gets_every_delivery_once_with_marks_in_order_its_own_wo
     assert journal is not None
     assert [delivery.tail for delivery in journal] == [f'{{"n":{n}}}' for n in range(4, 10)]
     assert [delivery.mark for delivery in journal] == marks[4:]
+
+
+async def test_a_session_gets_what_was_published_while_its_worker_s_subscriber_reconnected(
+    redis_server: RedisServer,
+) -> None:
+    prefix = f"r{id(object())}"
+    here = RedisHub(redis_server.url, channel_prefix=prefix, min_backoff=0.5, max_backoff=0.5)
+    there = RedisHub(redis_server.url, channel_prefix=prefix)
+    client = Redis.from_url(redis_server.url)
+    try:
+        session = Member("ws-r", "dora", journaled=True)
+        plain = Member("ws-r1", "dora", journaled=False)
+        await here.attach(session)
+        await here.attach(plain)
+        user = Address("user", "dora")
+        for n in range(5):
+            await there.deliver(Delivery(user, f'{{"n":{n}}}'))
+        await eventually(lambda: len(session.got) == 5)
+        await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")  # here's subscriber goes
+        for n in range(5, 10):  # while it waits 0.5 s before connecting again
+            await there.deliver(Delivery(user, f'{{"n":{n}}}'))
+        await eventually(lambda: here.health().connected and here.health().outages == 1)
+        await there.deliver(Delivery(user, '{"n":10}'))
+        await eventually(lambda: len(session.got) == 11)
+        await asyncio.sleep(0.1)
+        assert [delivery.tail for delivery in session.got] == [f'{{"n":{n}}}' for n in range(11)]
+        assert [delivery.tail for delivery in plain.got][-1] == '{"n":10}'
+        assert len(plain.got) < 11  # a connection without a session has no journal: pub/sub lost those
+    finally:
+        await client.aclose()
+        for hub in (here, there):
+            await hub.aclose()
 
 
 async def test_a_journal_trimmed_past_a_mark_or_gone_cannot_answer(

@@ -19,6 +19,7 @@ the last mark it numbered with each frame it writes; a process that adopts the s
 journaled deliveries after that mark (what the dead owner received but never wrote, and what was
 published while nobody held the session) before the live ones, and drops live ones it already
 numbered. A journal trimmed past that mark, or gone, makes the resume a ``history-gap``.
+After its subscriber reconnects, a process gives its own sessions what their journals got meanwhile.
 
 All Redis I/O runs on the event loop that calls the hub. Each loop (and each process, after a
 fork) gets connections of its own, so ``Dispatcher.push_sync`` works from a process that serves no
@@ -317,6 +318,21 @@ class RedisHub:
             else:
                 self._watched.pop(key, None)  # it expires once no process refreshes it
 
+    async def _catch_up(self) -> None:
+        for websocket_id in list(self._journaled):
+            for member in self._local.members(Address("websocket", websocket_id)):
+                since: dict[Address, int] = getattr(member, "since", {})
+                mark: int = getattr(member, "mark", 0)
+                missed = await self.since({address: max(mark, start) for address, start in since.items()})
+                if missed is None:
+                    logger.warning(
+                        "Redis hub: session %s may have missed deliveries while Redis was away", websocket_id
+                    )
+                    continue
+                for delivery in missed:
+                    if delivery.exclude != websocket_id:
+                        await _hand(member, delivery)
+
     def _age_ms(self) -> int:
         return max(1, round(self.journal_age * 1000))
 
@@ -589,6 +605,7 @@ class _Link:
     async def _read_forever(self) -> None:
         hub = self.hub
         delay = hub.min_backoff
+        subscribed_before = False
         while True:
             connection = _new_connection(self.client)
             try:
@@ -602,6 +619,9 @@ class _Link:
                 hub._health.recovered("subscribe")
                 self._publisher_may_retry()
                 delay = hub.min_backoff
+                if subscribed_before and hub._journaled:
+                    await self._catch_up(connection, len(channels))
+                subscribed_before = True
                 await self._read(connection)
             except asyncio.CancelledError:
                 raise
@@ -628,15 +648,38 @@ class _Link:
                 pinged = True
                 continue
             pinged = False
-            if not isinstance(reply, list) or len(reply) < 2:
-                continue
-            kind = reply[0]
-            if kind == b"message" and len(reply) == 3:
-                await self.hub._receive(reply[1], reply[2])
-            elif kind == b"subscribe":
-                for confirmed in self._confirmations.pop(reply[1], ()):
-                    if not confirmed.done():
-                        confirmed.set_result(None)
+            await self._handle(reply)
+
+    async def _handle(self, reply: Any) -> None:
+        if not isinstance(reply, list) or len(reply) < 2:
+            return
+        kind = reply[0]
+        if kind == b"message" and len(reply) == 3:
+            await self.hub._receive(reply[1], reply[2])
+        elif kind == b"subscribe":
+            for confirmed in self._confirmations.pop(reply[1], ()):
+                if not confirmed.done():
+                    confirmed.set_result(None)
+
+    async def _catch_up(self, connection: AbstractConnection, channels: int) -> None:
+        """After a reconnect: give this process's resumable sessions what the journals got meanwhile.
+
+        The journals are read once Redis has confirmed every SUBSCRIBE (so every later delivery comes
+        here live); messages that came with the confirmations follow them, and the sessions drop
+        those they numbered from the journal already (their marks tell).
+        """
+        early = []
+        confirmed = 0
+        while confirmed < channels:
+            reply = await connection.read_response(timeout=self.hub.subscribe_timeout)
+            if reply is None:
+                break
+            if isinstance(reply, list) and reply and reply[0] == b"subscribe":
+                confirmed += 1
+            early.append(reply)
+        await self.hub._catch_up()
+        for reply in early:
+            await self._handle(reply)
 
     def _release_confirmations(self) -> None:
         # Nobody waits for a connection that is gone; the next one subscribes to everything again.
