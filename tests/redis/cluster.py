@@ -78,10 +78,20 @@ class Cluster:
                 break
         return [answers[pid] for pid in sorted(answers)]
 
-    def push(self, recipient: str, to: str, count: int, prefix: str, *, via: str | None = None) -> None:
-        """Push ``count`` events from a process that serves no socket."""
-        argv = [PYTHON, "-m", "tests.redis.apps.push", via or self.via, recipient, to, str(count), prefix]
-        environment = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
+    def push(
+        self,
+        recipient: str,
+        to: str,
+        count: int,
+        prefix: str,
+        *,
+        via: str | None = None,
+        pause: float = 0.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """Push ``count`` events from a process that serves no socket (see ``tests/redis/apps/push.py``)."""
+        argv = [PYTHON, "-m", "tests.redis.apps.push", via or self.via, recipient, to, str(count), prefix, str(pause)]
+        environment = {**os.environ, "PYTHONPATH": str(ROOT), **self.env, **(env or {})}
         done = subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
 

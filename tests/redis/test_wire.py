@@ -28,3 +28,11 @@ def test_a_delivery_survives_the_trip(exclude: str | None) -> None:
 def test_anything_else_is_refused(data: bytes) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - json and unicode errors are ValueErrors too
         decode_message(data)
+
+
+def test_a_journaled_delivery_carries_its_mark() -> None:
+    data = encode_message("origin-1", Delivery(Address("group", "room"), '{"n":1}', "ws-1"))
+    assert decode_message(b"42\n" + data) == Message("origin-1", "ws-1", '{"n":1}', 42)
+    assert decode_message(data).mark == 0
+    with pytest.raises(ValueError):  # noqa: PT011
+        decode_message(b"4x\n" + data)

@@ -23,12 +23,15 @@ class Delivery(NamedTuple):
     """An encoded event on its way to an address.
 
     ``exclude`` names a websocket that already received its copy directly (the connection whose
-    action produced the event); hubs skip it.
+    action produced the event); hubs skip it. ``mark``: the number a hub with a journal gave the
+    delivery (0: none); a resumable session records the last one it numbered, so a process that
+    adopts it knows which journaled deliveries it still has to number.
     """
 
     address: Address
     tail: str
     exclude: str | None = None
+    mark: int = 0
 
 
 class Member(Protocol):

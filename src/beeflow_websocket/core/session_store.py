@@ -8,8 +8,9 @@ no longer its own. Every write the previous owner makes afterwards carries the o
 refused, which tells it the same thing if the notice was missed.
 
 The store only keeps what a new owner needs: the websocket id (the session's address), the user
-key (a resume as another user is refused), the groups and the last ``seq`` numbered. The frames
-themselves stay in the :class:`~.history.History`.
+key (a resume as another user is refused), the groups and the last ``seq`` numbered, and the last
+journal mark numbered (with a hub that journals deliveries). The frames themselves stay in the
+:class:`~.history.History`.
 
 :class:`SharedMemoryStore` keeps the records of several :class:`Sessions
 <beeflow_websocket.core.sessions.Sessions>` of one process (each gets its own
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -47,6 +48,9 @@ class SessionRecord:
     fence: int = 0
     #: req_ids of the actions running when the record was written, not answered yet.
     running: frozenset[str] = frozenset()
+    #: The last journal mark numbered (see ``Delivery.mark``), and per group the mark it was joined at.
+    mark: int = 0
+    joined: Mapping[str, int] = field(default_factory=dict)
 
 
 class SessionStore(Protocol):
@@ -63,9 +67,10 @@ class SessionStore(Protocol):
     apply only while this process is still the session's owner at the fence it saved or claimed:
     a write refused for its fence calls the ``on_lost`` callback with the session id, as does a
     claim by another process. ``advance`` records the session's last ``seq`` (a store fused with
-    the history does it in the history write), and with ``finished`` removes that req_id from the
-    running ones in the same write, the frame at ``seq`` being its last answer; ``start`` adds a
-    req_id. The process that adopts a session answers the req_ids still running with a 503
+    the history does it in the history write), with ``mark`` (not 0) the journal mark of the
+    delivery that frame numbered, and with ``finished`` removes that req_id from the running ones
+    in the same write, the frame at ``seq`` being its last answer; ``start`` adds a req_id. The
+    process that adopts a session answers the req_ids still running with a 503
     ``websocket_action_interrupted`` problem: no request waits forever.
     """
 
@@ -74,7 +79,7 @@ class SessionStore(Protocol):
 
     async def claim(self, session_id: str, user_key: str | None) -> SessionRecord | None: ...
     def save(self, record: SessionRecord) -> None: ...
-    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None: ...
+    def advance(self, session_id: str, seq: int, finished: str | None = None, mark: int = 0) -> None: ...
     def start(self, session_id: str, req_id: str) -> None: ...
     def forget(self, session_id: str) -> None: ...
     def on_lost(self, callback: Lost) -> None: ...
@@ -136,15 +141,17 @@ class MemorySessionStore:
             self._refused(record.id)
             return
         self._shared.records[record.id] = replace(
-            record, owner=self._owner, fence=held.fence, seq=held.seq, running=held.running
+            record, owner=self._owner, fence=held.fence, seq=held.seq, running=held.running, mark=held.mark
         )
 
-    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None:
+    def advance(self, session_id: str, seq: int, finished: str | None = None, mark: int = 0) -> None:
         held = self._shared.records.get(session_id)
         if held is None or held.fence != self._fences.get(session_id):
             self._refused(session_id)
             return
-        self._shared.records[session_id] = replace(held, seq=seq, running=held.running - {finished})
+        self._shared.records[session_id] = replace(
+            held, seq=seq, running=held.running - {finished}, mark=mark or held.mark
+        )
 
     def start(self, session_id: str, req_id: str) -> None:
         held = self._shared.records.get(session_id)

@@ -10,6 +10,11 @@ actions keep running and their frames are recorded too. A new connection naming 
 recorded frame after its ``seq``, then live frames, with nothing in between lost or repeated.
 When the window ends the session's running actions are cancelled and it is forgotten.
 
+With a session store, a hub that journals deliveries (``RedisHub``) gives each delivery to the
+session's addresses a *mark*; the session records the last mark it numbered with its frames, and a
+process that adopts it numbers the journaled deliveries after that mark (those the previous owner
+received but never wrote, and those published while nobody held the session) before the live ones.
+
 :class:`Sessions` (one per dispatcher) finds the session a client names and decides, as the wire
 contract says, whether it can resume or why not (the ``resync`` reason).
 """
@@ -20,8 +25,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol, cast
 
 from .config import ResumeConfig
 from .frames import event_frame, problem_frame, session_frame
@@ -31,6 +36,7 @@ from .hub import Delivery, Hub
 from .ids import new_msg_id
 from .outgoing import Outgoing, TransportGone
 from .problems import ACTION_INTERRUPTED
+from .recipient_registry import Address
 from .session_store import SessionRecord, SessionStore, StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -62,6 +68,13 @@ CLOSE_TAKEN_OVER = 1000
 TAKEN_OVER_REASON = "session resumed on another connection"
 
 Make = Callable[[int], str]
+
+
+class Journal(Protocol):
+    """A hub that journals deliveries (``RedisHub``): the ones to each address after its mark, in
+    mark order, or ``None`` when it cannot tell them all (a journal trimmed or gone)."""
+
+    async def since(self, after: Mapping[Address, int]) -> list[Delivery] | None: ...
 
 
 class Greeting:
@@ -97,6 +110,13 @@ class Session:
         self.interrupted: frozenset[str] = frozenset()
         #: The connection serving the session now; ``None`` while parked.
         self.front: Connection | None = None
+        #: The last journal mark numbered, and per address the mark from which its journal counts.
+        self.mark = 0
+        self.since: dict[Address, int] = {}
+        #: Journaled deliveries that wait while an adopting process numbers the journal's.
+        self._held: list[Delivery] | None = None
+        #: The journal could not tell what the previous owner missed: resuming is a history-gap.
+        self.gap = False
         self._sessions = sessions
         self._history = sessions.history
         # Outgoing: live; list: frames made while a front is being greeted; None: parked.
@@ -111,7 +131,16 @@ class Session:
     def parked(self) -> bool:
         return self.front is None and not self.ended
 
-    def _number(self, make: Make, finishes: str | None = None) -> tuple[int, str]:
+    @property
+    def journaled(self) -> bool:
+        """Another process may adopt the session: a hub with a journal numbers its deliveries."""
+        return self._sessions.store is not None
+
+    def watching(self, address: Address, mark: int) -> None:
+        """The hub journals ``address`` for the session from ``mark`` on (the first time counts)."""
+        self.since.setdefault(address, mark)
+
+    def _number(self, make: Make, finishes: str | None = None, mark: int = 0) -> tuple[int, str]:
         seq = self.seq = self.seq + 1
         frame = make(seq)
         if self.adopted_elsewhere:
@@ -119,7 +148,7 @@ class Session:
         self._history.record(self.id, seq, frame)
         store = self._sessions.store
         if store is not None:
-            store.advance(self.id, seq, finishes)
+            store.advance(self.id, seq, finishes, mark)
         return seq, frame
 
     def started(self, req_id: str) -> None:
@@ -140,9 +169,9 @@ class Session:
         elif outlet is not None:
             outlet.append((seq, frame))
 
-    def offer(self, make: Make, *, finishes: str | None = None) -> None:
+    def offer(self, make: Make, *, finishes: str | None = None, mark: int = 0) -> None:
         """Number, record and queue a delivery without waiting."""
-        seq, frame = self._number(make, finishes)
+        seq, frame = self._number(make, finishes, mark)
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
             outlet.offer(frame)
@@ -153,8 +182,34 @@ class Session:
         """An event addressed to the session's websocket id, user or groups (the hub's ``Member``)."""
         if self.ended:
             return
+        if delivery.mark and self._held is not None:
+            self._held.append(delivery)
+            return
+        self._number_delivery(delivery)
+
+    def hold(self) -> None:
+        """Keep journaled deliveries until :meth:`catch_up` (while adopting)."""
+        self._held = []
+
+    def catch_up(self, journaled: list[Delivery]) -> None:
+        """Number what the journal holds after the session's marks (in mark order), then what was held."""
+        held, self._held = self._held or [], None
+        for delivery in journaled:
+            if delivery.exclude == self.websocket_id:
+                self.mark = max(self.mark, delivery.mark)  # this session's own action answered it directly
+            else:
+                self._number_delivery(delivery)
+        for delivery in held:
+            self._number_delivery(delivery)
+
+    def _number_delivery(self, delivery: Delivery) -> None:
+        mark = delivery.mark
+        if mark:
+            if mark <= self.mark:
+                return  # numbered already (from the journal, or by the previous owner)
+            self.mark = mark
         tail = delivery.tail
-        self.offer(lambda seq: event_frame(new_msg_id(), None, seq, tail))
+        self.offer(lambda seq: event_frame(new_msg_id(), None, seq, tail), mark=mark)
 
     def take(self, front: Connection) -> None:
         """``front`` serves the session from now on; its frames wait until :meth:`go_live`."""
@@ -190,10 +245,18 @@ class Session:
 
     def record(self) -> SessionRecord:
         """What another process needs to adopt the session."""
-        return SessionRecord(self.id, self.websocket_id, self.user_key, frozenset(self.groups), self.seq)
+        joined = {
+            group: self.since[Address.group(group)] for group in self.groups if Address.group(group) in self.since
+        }
+        return SessionRecord(
+            self.id, self.websocket_id, self.user_key, frozenset(self.groups), self.seq, mark=self.mark, joined=joined
+        )
 
     def groups_changed(self) -> None:
         """The front joined or left a group: share it (another process adopting the session restores them)."""
+        for address in [address for address in self.since if address.kind == "group"]:
+            if address.key not in self.groups:
+                del self.since[address]  # joined again later, it counts from then
         store = self._sessions.store
         if store is not None and not self.ended:
             store.save(self.record())
@@ -310,6 +373,9 @@ class Sessions:
             return None, UNKNOWN_SESSION
         if session.user_key != user_key:
             return None, USER_CHANGED
+        if session.gap:
+            await session.end()  # deliveries the previous owner never wrote cannot be told
+            return None, HISTORY_GAP
         if request.seq > session.seq:
             return None, HISTORY_GAP
         return session, None
@@ -341,6 +407,7 @@ class Sessions:
         self._sessions[session.id] = session
         session.take(front)
         await self.hub.attach(session)
+        session.mark = max(session.mark, session.since.get(Address.websocket(session.websocket_id), 0))
         if self.store is not None:
             self.store.save(session.record())
         return session, self._greeting(session, [], 0, resumed=False, resync=resync)
@@ -383,10 +450,29 @@ class Sessions:
         adopted = getattr(self.history, "adopted", None)
         if adopted is not None:
             adopted(record.id, record.seq)  # a history that trusts only the seq it recorded learns this one
+        journal = cast("Journal", self.hub) if session.journaled and hasattr(self.hub, "since") else None
+        addresses = [Address.websocket(record.websocket_id)]
+        if record.user_key is not None:
+            addresses.append(Address("user", record.user_key))
+        addresses += [Address.group(group) for group in sorted(session.groups)]
+        if journal is not None:
+            # Listen first, then read the journal: a delivery is in one or the other, or both (then
+            # its mark tells).
+            session.mark = record.mark
+            session.since = {
+                address: record.joined.get(address.key, 0) if address.kind == "group" else 0 for address in addresses
+            }
+            session.hold()
         self._sessions[session.id] = session
         await self.hub.attach(session)
         for group in sorted(session.groups):
             await self.hub.join(session, group)
+        if journal is not None:
+            missed = await journal.since({address: max(session.mark, session.since[address]) for address in addresses})
+            if missed is None:
+                session.gap = True
+            else:
+                session.catch_up(missed)
         logger.debug("session %s adopted at seq %d", session.id, session.seq)
         return session
 

@@ -97,6 +97,8 @@ class _Op:
     call: tuple[str, list[str], list[Any]] | None = None
     #: The req_id this frame is the last answer to (the store stops counting it as running).
     finishes: str | None = None
+    #: The journal mark of the delivery this frame numbered (the store records it with the seq).
+    mark: int = 0
 
 
 class RedisHistory(RedisClientSettings):

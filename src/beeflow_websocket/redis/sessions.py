@@ -4,7 +4,8 @@
 :class:`~.history.RedisHistory`: both write through the history's queue, so a session's record and
 its frames reach Redis in the order they were made. Each session has a hash ``<prefix>:s:<id>``
 (``w`` websocket id, ``u`` user key, ``g`` groups as JSON, ``seq`` the last seq in the history,
-``owner``, ``fence``) that expires ``window`` seconds after its last write; the owner refreshes it
+``m`` the last journal mark numbered and ``j`` the mark each group was joined at (see
+:mod:`.hub`), ``owner``, ``fence``) that expires ``window`` seconds after its last write; the owner refreshes it
 every third of that while the session lives.
 
 Every frame is written by one Lua call that checks the hash's fence, appends to the stream and sets
@@ -35,25 +36,27 @@ if TYPE_CHECKING:
 __all__ = ["RedisSessionStore"]
 
 # KEYS: hash, stream. ARGV: fence, seq, frame, maxlen, stream ttl ms, hash ttl ms, finished req_id
-# ('' for none: the frame is not the last answer to a request).
+# ('' for none: the frame is not the last answer to a request), journal mark ('' for none).
 _FRAME = """
 if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 's', ARGV[2], 'f', ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('HSET', KEYS[1], 'seq', ARGV[2])
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'm', ARGV[8]) end
 if ARGV[7] ~= '' then redis.call('HDEL', KEYS[1], 'r:' .. ARGV[7]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 return 1
 """
 
-# KEYS: hash. ARGV: fence, websocket id, user, groups, owner, ttl ms, new.
+# KEYS: hash. ARGV: fence, websocket id, user, groups, owner, ttl ms, new, journal mark, groups' marks.
 _SAVE = """
 if ARGV[7] == '1' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-  redis.call('HSET', KEYS[1], 'w', ARGV[2], 'u', ARGV[3], 'g', ARGV[4], 'seq', '0', 'owner', ARGV[5], 'fence', '0')
+  redis.call('HSET', KEYS[1], 'w', ARGV[2], 'u', ARGV[3], 'g', ARGV[4], 'seq', '0', 'owner', ARGV[5], 'fence', '0',
+    'm', ARGV[8], 'j', ARGV[9])
 else
   if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[1] then return 0 end
-  redis.call('HSET', KEYS[1], 'g', ARGV[4])
+  redis.call('HSET', KEYS[1], 'g', ARGV[4], 'j', ARGV[9])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 return 1
@@ -177,6 +180,8 @@ class RedisSessionStore:
             fields.get("owner", ""),
             int(fields.get("fence", "0")),
             frozenset(name[2:] for name in fields if name.startswith("r:")),
+            int(fields.get("m", "0")),
+            json.loads(fields.get("j", "{}")),
         )
         if record.owner == self._owner and record.user_key == user_key:
             self._fences[session_id] = record.fence
@@ -188,15 +193,19 @@ class RedisSessionStore:
         if new:
             fence = self._fences[record.id] = 0
         args = [fence, record.websocket_id, _user(record.user_key), json.dumps(sorted(record.groups))]
-        self._call(record.id, "save", [self._key(record.id)], [*args, self._owner, self._ttl_ms, "1" if new else "0"])
+        marks = [record.mark, json.dumps(dict(sorted(record.joined.items())))]
+        self._call(
+            record.id, "save", [self._key(record.id)], [*args, self._owner, self._ttl_ms, "1" if new else "0", *marks]
+        )
 
-    def advance(self, session_id: str, seq: int, finished: str | None = None) -> None:
-        """Each frame's write sets the seq; a finished req_id goes with the frame just queued."""
-        if finished is None:
+    def advance(self, session_id: str, seq: int, finished: str | None = None, mark: int = 0) -> None:
+        """Each frame's write sets the seq; a finished req_id and a journal mark go with the frame just queued."""
+        if finished is None and not mark:
             return
         pending = self._history._pending
         if pending and pending[-1].session == session_id and pending[-1].seq == seq:
             pending[-1].finishes = finished
+            pending[-1].mark = mark
 
     def start(self, session_id: str, req_id: str) -> None:
         fence = self._fences.get(session_id)
@@ -229,6 +238,7 @@ class RedisSessionStore:
 
     def write_frame(self, pipe: Any, op: _Op, stream: str, expire_ms: int) -> None:
         args = [op.fence, op.seq, op.frame, self._history.max_events, expire_ms, self._ttl_ms, op.finishes or ""]
+        args.append(op.mark or "")
         self.call(pipe, "frame", [self._key(op.session), stream], args)
 
     def refused(self, session: str) -> None:
