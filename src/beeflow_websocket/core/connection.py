@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from .action_registry import ActionContext, UserId
 from .frames import (
-    EmitStyleEvent,
     FrameRejected,
     FrameValidationFailed,
     completion_frame,
@@ -34,6 +33,7 @@ from .frames import (
     encode_emitted,
     encode_event,
     event_frame,
+    is_emit_style,
     problem_frame,
 )
 from .handshake import ResumeRequest
@@ -437,13 +437,12 @@ class Connection:
         once, however many of the event's addresses include it; the hub serves everyone else. A
         ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        try:
-            tail = encode_event(event)
-        except EmitStyleEvent:
+        if is_emit_style(event):
             emitted = await encode_emitted(event)
             return await self._route(
                 emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id)
             )
+        tail = encode_event(event)
         explicit = event.req_id
         return await self._route(
             tail,

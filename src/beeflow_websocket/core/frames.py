@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, cast
 
@@ -37,6 +38,7 @@ __all__ = [
     "completion_frame",
     "decoded_req_id",
     "event_frame",
+    "is_emit_style",
     "json_pointer",
     "problem_frame",
     "session_frame",
@@ -222,6 +224,27 @@ def encode_event(event: Any) -> str:
     return f'"event":{name_json},{event.frame_body()}'
 
 
+#: Classes already seen by :func:`is_emit_style`, with the answer.
+_emit_style: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def is_emit_style(event: Any) -> bool:
+    """Whether ``event`` is a 0.3.0 event, delivered through ``emit()`` (:func:`encode_emitted`).
+
+    Asking the class each time would cost as much as encoding: a missing attribute on a pydantic
+    model class goes through its metaclass's ``__getattr__``.
+    """
+    cls = type(event)
+    try:
+        return _emit_style[cls]
+    except KeyError:
+        pass
+    except TypeError:  # a class that cannot be weakly referenced: ask every time
+        return not hasattr(cls, "__beeflow_event_json__") and callable(getattr(event, "emit", None))
+    answer = _emit_style[cls] = not hasattr(cls, "__beeflow_event_json__") and callable(getattr(event, "emit", None))
+    return answer
+
+
 class EmitStyleEvent(TypeError):  # noqa: N818 - a signal to take the 0.3.0 path
     """:func:`encode_event` met a 0.3.0 event (``emit()``): deliver it with :func:`encode_emitted`."""
 
@@ -247,8 +270,9 @@ async def encode_emitted(event: Any) -> Emitted:
     envelope = await event.emit()
     if not isinstance(envelope, WebSocketEventPayload):
         raise TypeError(f"{type(event).__qualname__}.emit() must return a WebSocketEventPayload, got {envelope!r}")
-    body = envelope.model_dump(mode="json", include=_EMITTED_MEMBERS)
-    tail = json.dumps(body, ensure_ascii=False, separators=(",", ":"))[1:]
+    # pydantic-core writes the same JSON as json.dumps(model_dump(mode="json")) in a third of the
+    # time; only exponents of small floats are spelt shorter (1e-7, not 1e-07), as in typed events.
+    tail = envelope.__pydantic_serializer__.to_json(envelope, include=_EMITTED_MEMBERS).decode()[1:]
     req_id = None if envelope.req_id is None else str(envelope.req_id)
     return Emitted(tail, envelope.recipient, envelope.recipient_id, req_id)
 
