@@ -128,11 +128,17 @@ async def load(url: str, action: str, connections: int, window: int, seconds: fl
     counting = False
     answered = 0
     stop_at = float("inf")
+    connected = 0
+    all_connected = asyncio.Event()
 
     async def session() -> None:
-        nonlocal answered
+        nonlocal answered, connected
         text = echo_frame(action)
-        async with connect(url, max_size=None, compression=None) as ws:
+        async with connect(url, max_size=None, compression=None, open_timeout=60) as ws:
+            connected += 1
+            if connected == connections:
+                all_connected.set()
+            await all_connected.wait()
             for _ in range(window):
                 await ws.send(text)
             in_flight = window
@@ -147,13 +153,16 @@ async def load(url: str, action: str, connections: int, window: int, seconds: fl
                     in_flight += 1
 
     tasks = [asyncio.create_task(session()) for _ in range(connections)]
+    await asyncio.wait_for(all_connected.wait(), 60)
     await asyncio.sleep(warmup)
     counting = True
+    print("start", flush=True)  # the parent reads the server's CPU time now and at "stop"
     start = time.monotonic()
     cpu = time.process_time()
     stop_at = start + seconds
     await asyncio.sleep(seconds)
     counting = False
+    print("stop", flush=True)
     measured = answered
     window_s = time.monotonic() - start
     client_cpu = time.process_time() - cpu
@@ -174,17 +183,16 @@ def measure(url: str, pid: int, action: str, shape: str, args: argparse.Namespac
     connections, window = SHAPES[shape]
     argv = [PYTHON, str(Path(__file__).resolve()), "--client", url, action, str(connections), str(window),
             str(args.seconds), str(args.warmup)]  # fmt: skip
-    before = 0.0
-    started = time.monotonic()
     client = subprocess.Popen(pinned(argv, cpu), cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        # The server's CPU is counted over the client's measured window (warm-up and connects left out).
-        time.sleep(args.warmup)
+        # The server's CPU is counted over the client's measured window (connects and warm-up left out).
+        assert client.stdout is not None
+        if client.stdout.readline().strip() != "start":
+            raise RuntimeError("the load client did not start")
         before = cpu_seconds(pid)
-        used_at = started + args.warmup + args.seconds
-        time.sleep(max(0.0, used_at - time.monotonic()))
+        client.stdout.readline()
         used = cpu_seconds(pid) - before
-        output, _ = client.communicate(timeout=args.seconds + args.warmup + 60)
+        output, _ = client.communicate(timeout=60)
     finally:
         if client.poll() is None:
             client.kill()

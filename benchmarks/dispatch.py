@@ -161,8 +161,8 @@ async def run(frames: int, repeats: int) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=50_000, help="frames per timed run")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per case; the best counts")
+    parser.add_argument("--frames", type=int, default=10_000, help="frames per timed run")
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs per case; the best counts")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     results = asyncio.run(run(args.frames, args.repeats))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, cast
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
@@ -101,8 +100,9 @@ class ActionDecoder:
     def __init__(self) -> None:
         self._version = -1
         self._adapter: TypeAdapter[Any] | None = None
+        self._validate_json: Callable[[str | bytes], Any] | None = None
 
-    def _current(self) -> TypeAdapter[Any] | None:
+    def _current(self) -> Callable[[str | bytes], Any] | None:
         registry = ActionRegistryMeta.registry
         if registry.version != self._version:
             variants = [_envelope_model(cls) for _, cls in registry.items()]
@@ -113,8 +113,10 @@ class ActionDecoder:
             else:
                 union: Any = Union[tuple(variants)]  # noqa: UP007 - built at run time
                 self._adapter = TypeAdapter(cast(Any, Annotated[union, Field(discriminator="action")]))
+            # pydantic-core's own validate_json, without TypeAdapter's wrapper around it.
+            self._validate_json = None if self._adapter is None else self._adapter.validator.validate_json
             self._version = registry.version
-        return self._adapter
+        return self._validate_json
 
     def decode(self, frame: str | bytes) -> _Frame:
         """Validate a frame; raise :class:`FrameRejected` with the problem to answer.
@@ -124,10 +126,10 @@ class ActionDecoder:
         no frame ends the connection.
         """
         try:
-            adapter = self._current()
-            if adapter is not None:
+            validate_json = self._current()
+            if validate_json is not None:
                 try:
-                    message = cast(_Frame, adapter.validate_json(frame))
+                    message = cast(_Frame, validate_json(frame))
                 except ValidationError:
                     pass
                 else:
@@ -224,8 +226,8 @@ def encode_event(event: Any) -> str:
     return f'"event":{name_json},{event.frame_body()}'
 
 
-#: Classes already seen by :func:`is_emit_style`, with the answer.
-_emit_style: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+#: Event classes already seen by :func:`is_emit_style`, with the answer (the registries hold them anyway).
+_emit_style: dict[type, bool] = {}
 
 
 def is_emit_style(event: Any) -> bool:
@@ -235,13 +237,9 @@ def is_emit_style(event: Any) -> bool:
     model class goes through its metaclass's ``__getattr__``.
     """
     cls = type(event)
-    try:
-        return _emit_style[cls]
-    except KeyError:
-        pass
-    except TypeError:  # a class that cannot be weakly referenced: ask every time
-        return not hasattr(cls, "__beeflow_event_json__") and callable(getattr(event, "emit", None))
-    answer = _emit_style[cls] = not hasattr(cls, "__beeflow_event_json__") and callable(getattr(event, "emit", None))
+    answer = _emit_style.get(cls)
+    if answer is None:
+        answer = _emit_style[cls] = not hasattr(cls, "__beeflow_event_json__") and callable(getattr(cls, "emit", None))
     return answer
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "UserRecipient",
     "WebSocketRecipient",
     "resolve_addresses",
+    "websocket_route_is_builtin",
 ]
 
 AddressKind = Literal["websocket", "user", "group"]
@@ -166,6 +167,11 @@ def resolve_addresses(recipient: str, recipient_id: object) -> list[Address] | A
     return RecipientRegistryMeta.route(recipient)(recipient_id if type(recipient_id) is str else str(recipient_id))
 
 
+def websocket_route_is_builtin() -> bool:
+    """Whether ``websocket`` recipients are still the built-in ones: an id is that one connection."""
+    return getattr(RecipientRegistryMeta.route(WEBSOCKET_RECIPIENT), "__func__", None) is _WEBSOCKET_ADDRESSES
+
+
 def _addresses(targets: Iterable[str | Address]) -> list[Address]:
     if isinstance(targets, str):
         raise TypeError(f"resolve() must return websocket ids or addresses, not the string {targets!r}")
@@ -185,6 +191,9 @@ class WebSocketRecipient(metaclass=RecipientRegistryMeta, name=WEBSOCKET_RECIPIE
 
     def addresses(self, recipient_id: str) -> list[Address]:
         return [Address("websocket", recipient_id)]
+
+
+_WEBSOCKET_ADDRESSES = WebSocketRecipient.addresses
 
 
 class UserRecipient(metaclass=RecipientRegistryMeta, name="user", builtin=True):

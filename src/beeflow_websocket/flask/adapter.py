@@ -3,9 +3,11 @@
 A connection is served by its request thread (the flask-sock route), simple-websocket's reader
 thread and the process event loop (:mod:`.loop`), which runs the core for every connection:
 
-- the request thread reads frames and hands each to ``Connection.receive`` on the loop. It waits
+- the request thread reads frames and hands them to ``Connection.receive`` on the loop. It waits
   for a frame to finish before it hands over the next one (arrival order, one frame at a time),
   but only once that next frame has arrived, so a request-answer exchange costs no extra switch;
+  frames the client pipelined, already read by simple-websocket, go over together (one thread
+  switch per batch, not per frame);
 - the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
   without waiting, otherwise by a writer thread of the connection, in order either way.
 """
@@ -30,6 +32,7 @@ from beeflow_websocket.core.autodiscover import (
     package_and_parents,
 )
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
+from beeflow_websocket.core.connection import Connection
 from beeflow_websocket.core.dispatcher import (
     CLOSE_TRY_AGAIN_LATER,
     TRY_AGAIN_LATER_REASON,
@@ -232,16 +235,45 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
                 break
             if frame is None:
                 continue  # the next receive() raises if simple-websocket closed without waking us
-            handoff.wait()  # the previous frame has finished: one frame at a time, in arrival order
+            frames = [frame]
+            ended = _take_ready(websocket, frames)
+            handoff.wait()  # the previous frames have finished: one batch at a time, in arrival order
             if connection.closed:
                 break
-            handoff.start(connection.receive(frame))
+            if not ended:
+                ended = _take_ready(websocket, frames)
+            # Pipelined frames go over together: one hand-off to the loop per batch, not per frame.
+            handoff.start(connection.receive(frame) if len(frames) == 1 else _receive_each(connection, frames))
+            if ended:
+                break
     finally:
         try:
             handoff.wait()
         finally:
             handoff.call(connection.shutdown())
             sender.stop()
+
+
+#: The most frames handed to the loop at once (a client that pipelines more waits for the next batch).
+MAX_BATCH = 64
+
+
+def _take_ready(websocket: SyncWebSocket, frames: list[str | bytes]) -> bool:
+    """Add the frames simple-websocket has already read (without waiting); ``True`` once it is closed."""
+    while len(frames) < MAX_BATCH:
+        try:
+            frame = websocket.receive(timeout=0)
+        except ConnectionClosed:
+            return True
+        if frame is None:
+            return False
+        frames.append(frame)
+    return False
+
+
+async def _receive_each(connection: Connection, frames: list[str | bytes]) -> None:
+    for frame in frames:
+        await connection.receive(frame)  # returns at once after a frame that closed the connection
 
 
 def _end_connection(websocket: SyncWebSocket) -> None:
