@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import urllib.request
+import uuid
 from contextlib import ExitStack
 from typing import Any
 
@@ -138,6 +139,23 @@ def test_a_slow_reader_gets_every_frame_in_order_and_never_blocks_the_loop(serve
     assert [frame["seq"] for frame in frames[:-1]] == list(range(1, count + 1))
     assert (frames[-1]["completed"], frames[-1]["events"]) == ("flood", count)
     assert seen.floods_done.is_set()
+
+
+def test_pipelined_frames_are_answered_one_at_a_time_in_arrival_order(served: Any) -> None:
+    # Frames sent without waiting reach the loop in batches; an action that waits (sleep) must
+    # still finish, completion included, before the next frame of its batch starts.
+    register()
+    server: Served = served(make_app())
+    with open_ws(server.url("/ws/pat"), "beeflow.v1") as ws:
+        sent = []
+        for index in range(150):
+            req_id = str(uuid.uuid4())
+            sent.append(req_id)
+            ws.send(action("sleep", {"seconds": 0.01}, req_id=req_id) if index % 50 == 7 else action("where", req_id=req_id))
+        frames = [recv(ws) for _ in range(300)]
+    assert [frame["req_id"] for frame in frames] == [req_id for req_id in sent for _ in range(2)]
+    assert ["completed" in frame for frame in frames] == [False, True] * 150
+    assert [frame["seq"] for frame in frames if "seq" in frame] == list(range(1, 151))
 
 
 def test_max_in_flight_runs_actions_of_one_connection_at_once(served: Any) -> None:
