@@ -217,7 +217,9 @@ def run_case(case: Case, args: argparse.Namespace, cpus: tuple[int, int] | None)
             port = free_port()
             log = Path("/tmp") / f"beeflow-bench-{side}-{port}.log"
             env = (case.env or {}).get(side)
-            servers[side] = stack.enter_context(run_server(side, pinned(argv(port), server_cpu), port=port, log=log, env=env))
+            servers[side] = stack.enter_context(
+                run_server(side, pinned(argv(port), server_cpu), port=port, log=log, env=env)
+            )
         for style in args.styles:
             for shape in args.shapes:
                 runs: dict[str, list[dict[str, float]]] = {"ours": [], "bare": []}
@@ -225,7 +227,9 @@ def run_case(case: Case, args: argparse.Namespace, cpus: tuple[int, int] | None)
                     order = ("ours", "bare") if round_ % 2 == 0 else ("bare", "ours")
                     for side in order:
                         server = servers[side]
-                        runs[side].append(measure(server.url, server.process.pid, STYLES[style], shape, args, client_cpu))
+                        runs[side].append(
+                            measure(server.url, server.process.pid, STYLES[style], shape, args, client_cpu)
+                        )
                 ratios = [o["rps"] / b["rps"] for o, b in zip(runs["ours"], runs["bare"], strict=True)]
                 cpu_ratios = [b["cpu_us"] / o["cpu_us"] for o, b in zip(runs["ours"], runs["bare"], strict=True)]
                 rows.append(
@@ -252,7 +256,8 @@ def run_case(case: Case, args: argparse.Namespace, cpus: tuple[int, int] | None)
 def _row(row: dict[str, Any]) -> str:
     met = "met" if row["ratio"] >= row["target"] else "missed"
     return (
-        f"| {row['case']} | {row['style']} | {row['shape'].upper()} | {row['ours_rps']:,.0f} | {row['bare_rps']:,.0f} | "
+        f"| {row['case']} | {row['style']} | {row['shape'].upper()} | "
+        f"{row['ours_rps']:,.0f} | {row['bare_rps']:,.0f} | "
         f"{row['ratio']:.2f}x ({row['ratio_min']:.2f} to {row['ratio_max']:.2f}) | {row['ours_cpu_us']:.0f} | "
         f"{row['bare_cpu_us']:.0f} | {row['cpu_ratio']:.2f}x | >= {row['target']:.2f}x: {met} |"
     )
@@ -287,7 +292,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    pinning = "servers on CPU %d, client on CPU %d" % cpus if cpus else "not pinned (one CPU)"
+    pinning = f"servers on CPU {cpus[0]}, client on CPU {cpus[1]}" if cpus else "not pinned (one CPU)"
     print(
         f"{args.seconds:g} s per run, {args.rounds} rounds, medians (spread); {pinning}; "
         f"load average {os.getloadavg()[0]:.2f}; {time.monotonic() - started:.0f} s in all"

@@ -14,7 +14,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .common import EchoPayload
 
-
 #: The event each benchmark action answers with (typed and 0.3.0-style echo, see ``common``).
 EVENTS = {"bench.echo": "bench.echoed", "bench.echo030": "bench.echoed030"}
 

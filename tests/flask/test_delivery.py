@@ -10,10 +10,12 @@ import uuid
 from contextlib import ExitStack
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.hub import Delivery, LocalHub
+from beeflow_websocket.flask import adapter as flask_adapter
 from beeflow_websocket.flask import configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
 from beeflow_websocket.flask.loop import process_loop
 
@@ -141,9 +143,15 @@ def test_a_slow_reader_gets_every_frame_in_order_and_never_blocks_the_loop(serve
     assert seen.floods_done.is_set()
 
 
-def test_pipelined_frames_are_answered_one_at_a_time_in_arrival_order(served: Any) -> None:
-    # Frames sent without waiting reach the loop in batches; an action that waits (sleep) must
-    # still finish, completion included, before the next frame of its batch starts.
+@pytest.mark.parametrize("fed", [True, False], ids=["fed by the reader thread", "read by the request thread"])
+def test_pipelined_frames_are_answered_one_at_a_time_in_arrival_order(
+    served: Any, monkeypatch: pytest.MonkeyPatch, fed: bool
+) -> None:
+    # Frames sent without waiting reach the loop back to back (or in batches, when the request
+    # thread reads them: sockets a Feed cannot serve); an action that waits (sleep) must still
+    # finish, completion included, before the next frame starts.
+    if not fed:
+        monkeypatch.setattr(flask_adapter, "feedable", lambda websocket: False)
     register()
     server: Served = served(make_app())
     with open_ws(server.url("/ws/pat"), "beeflow.v1") as ws:
@@ -151,7 +159,8 @@ def test_pipelined_frames_are_answered_one_at_a_time_in_arrival_order(served: An
         for index in range(150):
             req_id = str(uuid.uuid4())
             sent.append(req_id)
-            ws.send(action("sleep", {"seconds": 0.01}, req_id=req_id) if index % 50 == 7 else action("where", req_id=req_id))
+            waits = index % 50 == 7
+            ws.send(action("sleep", {"seconds": 0.01}, req_id=req_id) if waits else action("where", req_id=req_id))
         frames = [recv(ws) for _ in range(300)]
     assert [frame["req_id"] for frame in frames] == [req_id for req_id in sent for _ in range(2)]
     assert ["completed" in frame for frame in frames] == [False, True] * 150

@@ -26,7 +26,6 @@ from pydantic import BaseModel, ValidationError  # noqa: E402
 from beeflow_websocket.django.consumer import WebSocketConsumer  # noqa: E402
 from benchmarks.apps.common import EchoPayload  # noqa: E402
 
-
 #: The event each benchmark action answers with (typed and 0.3.0-style echo, see ``common``).
 EVENTS = {"bench.echo": "bench.echoed", "bench.echo030": "bench.echoed030"}
 

@@ -3,11 +3,10 @@
 A connection is served by its request thread (the flask-sock route), simple-websocket's reader
 thread and the process event loop (:mod:`.loop`), which runs the core for every connection:
 
-- the request thread reads frames and hands them to ``Connection.receive`` on the loop. It waits
-  for a frame to finish before it hands over the next one (arrival order, one frame at a time),
-  but only once that next frame has arrived, so a request-answer exchange costs no extra switch;
-  frames the client pipelined, already read by simple-websocket, go over together (one thread
-  switch per batch, not per frame);
+- simple-websocket's reader thread reads frames; a :class:`.feed.Feed` has the loop run them
+  through ``Connection.receive`` as they arrive, one after another in arrival order, with no stop
+  in the request thread, which only waits for the socket to end (sockets a ``Feed`` cannot serve,
+  such as gevent's, are read by the request thread and handed over in batches);
 - the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
   without waiting, otherwise by a writer thread of the connection, in order either way.
 """
@@ -45,6 +44,7 @@ from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 from beeflow_websocket.core.session_store import SessionStore
 
+from .feed import Feed, feedable
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
@@ -227,6 +227,17 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
     )
     handoff = Handoff(loop)
     handoff.call(dispatcher.open(connection))
+    if feedable(websocket):
+        feed = Feed(websocket, connection, loop)
+        try:
+            feed.run(RECEIVE_TIMEOUT)
+        finally:
+            try:
+                handoff.call(feed.finished())
+            finally:
+                handoff.call(connection.shutdown())
+                sender.stop()
+        return
     try:
         while True:
             try:
