@@ -169,7 +169,15 @@ def resolve_addresses(recipient: str, recipient_id: object) -> list[Address] | A
 
 def websocket_route_is_builtin() -> bool:
     """Whether ``websocket`` recipients are still the built-in ones: an id is that one connection."""
-    return getattr(RecipientRegistryMeta.route(WEBSOCKET_RECIPIENT), "__func__", None) is _WEBSOCKET_ADDRESSES
+    version = RecipientRegistryMeta.registry.version
+    if _builtin_websocket[0] != version:
+        route = RecipientRegistryMeta.route(WEBSOCKET_RECIPIENT)
+        _builtin_websocket[:] = [version, getattr(route, "__func__", None) is _WEBSOCKET_ADDRESSES]
+    return bool(_builtin_websocket[1])
+
+
+#: [registry version, answer] of :func:`websocket_route_is_builtin`.
+_builtin_websocket: list[Any] = [-1, False]
 
 
 def _addresses(targets: Iterable[str | Address]) -> list[Address]:
