@@ -30,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -183,24 +184,26 @@ def measure(url: str, pid: int, action: str, shape: str, args: argparse.Namespac
     connections, window = SHAPES[shape]
     argv = [PYTHON, str(Path(__file__).resolve()), "--client", url, action, str(connections), str(window),
             str(args.seconds), str(args.warmup)]  # fmt: skip
-    client = subprocess.Popen(pinned(argv, cpu), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        # The server's CPU is counted over the client's measured window (connects and warm-up left out).
-        assert client.stdout is not None
-        started = client.stdout.readline().strip() == "start"
-        before = cpu_seconds(pid)
-        stopped = client.stdout.readline().strip() == "stop"
-        used = cpu_seconds(pid) - before
-        output, errors = client.communicate(timeout=60)
-    finally:
-        if client.poll() is None:
-            client.kill()
-            client.wait()
+    with tempfile.TemporaryFile("w+") as errors:
+        client = subprocess.Popen(pinned(argv, cpu), cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            # The server's CPU is counted over the client's measured window (connects and warm-up left out).
+            assert client.stdout is not None
+            started = client.stdout.readline().strip() == "start"
+            before = cpu_seconds(pid)
+            stopped = client.stdout.readline().strip() == "stop"
+            used = cpu_seconds(pid) - before
+            output = client.stdout.read()  # what readline() buffered too (communicate() would miss it)
+            client.wait(60)
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+        errors.seek(0)
+        complaint = errors.read()[-2000:]
     lines = [line for line in output.splitlines() if line.startswith("{")]
     if client.returncode != 0 or not (started and stopped and lines):
-        raise RuntimeError(
-            f"load client failed ({client.returncode}, {started=}, {stopped=}): {output!r} {errors[-2000:]}"
-        )
+        raise RuntimeError(f"load client failed ({client.returncode}, {started=}, {stopped=}): {complaint}")
     result = json.loads(lines[-1])
     answered = max(result["answered"], 1)
     return {
