@@ -30,8 +30,10 @@ __all__ = ["Feed", "feedable"]
 
 def feedable(websocket: Any) -> bool:
     """Whether ``websocket`` is a simple-websocket socket a :class:`Feed` can serve."""
-    return isinstance(getattr(websocket, "input_buffer", None), list) and isinstance(
-        getattr(websocket, "event", None), threading.Event
+    return (
+        isinstance(getattr(websocket, "input_buffer", None), list)
+        and isinstance(getattr(websocket, "event", None), threading.Event)
+        and isinstance(getattr(websocket, "connected", None), bool)
     )
 
 
