@@ -278,9 +278,9 @@ async def encode_emitted(event: Any) -> Emitted:
         if text.startswith(_NO_REQ_ID):
             return Emitted(text[len(_NO_REQ_ID) :], envelope.recipient, envelope.recipient_id, None)
         if text.startswith(_SEQ_AFTER_REQ_ID, _REQ_ID_END):
-            req_id = text[len(_BEFORE_REQ_ID) + 1 : _REQ_ID_END]
+            written = text[len(_BEFORE_REQ_ID) + 1 : _REQ_ID_END]
             return Emitted(
-                text[_REQ_ID_END + len(_SEQ_AFTER_REQ_ID) :], envelope.recipient, envelope.recipient_id, req_id
+                text[_REQ_ID_END + len(_SEQ_AFTER_REQ_ID) :], envelope.recipient, envelope.recipient_id, written
             )
     # A subclass may write its members its own way; msg_id or seq set: leave them out.
     tail = envelope.__pydantic_serializer__.to_json(envelope, include=_EMITTED_MEMBERS).decode()[1:]
