@@ -20,7 +20,7 @@ help:
 	@echo "chat       serve the chat example on FastAPI"
 	@echo "test-adapters  the conformance suite and adapter tests on real servers"
 	@echo "bench      in-process dispatch benchmark against a hand-written baseline"
-	@echo "bench-adapters  each adapter against its bare framework on a real server"
+	@echo "bench-adapters  each adapter against its bare framework on a real server (BENCH_ARGS=\"--seconds 2 --rounds 5\")"
 	@echo "bench-codegen   generate from a 1,000-message spec, then regenerate"
 	@echo "bench-cli       each command on the chat example, warm and cold, against a bare Python start"
 	@echo "fuzz       100,000 fuzzed frames per adapter on its real server, failures counted"
@@ -125,7 +125,7 @@ bench-cli: ensure-uv
 	$(RUN) python benchmarks/cli.py
 
 bench-adapters: ensure-uv
-	$(RUN) python benchmarks/adapters.py
+	$(RUN) python benchmarks/adapters.py $(BENCH_ARGS)
 
 bench-redis: ensure-uv
 	$(RUN) python benchmarks/redis_fanout.py

@@ -28,7 +28,7 @@ from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.core.ids import new_msg_id
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.apps import common  # noqa: F401 - registers bench.echo, the typed echo action
+from benchmarks.apps import common  # noqa: F401 - registers bench.echo and bench.echo030, the echo actions
 
 
 def action_frame(action: str, payload: dict[str, Any]) -> str:
@@ -37,6 +37,7 @@ def action_frame(action: str, payload: dict[str, Any]) -> str:
 
 HEALTH = action_frame("health", {})
 ECHO = action_frame("bench.echo", {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"})
+ECHO_030 = action_frame("bench.echo030", {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"})
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
@@ -51,6 +52,7 @@ class Baseline:
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
             "health": lambda payload: {"status": "ok"},
             "bench.echo": self.echo,
+            "bench.echo030": self.echo,
         }
 
     @staticmethod
@@ -135,7 +137,12 @@ async def run(frames: int, repeats: int) -> list[dict[str, Any]]:
     results = []
     async with dispatcher.connect(send=send, close=close, user_id=1) as connection:
         baseline = Baseline(send)
-        for name, frame in (("health", HEALTH), ("typed echo (5 fields)", ECHO)):
+        cases = (
+            ("health", HEALTH),
+            ("typed echo (5 fields)", ECHO),
+            ("0.3.0-style echo (dict payload, emit() event)", ECHO_030),
+        )
+        for name, frame in cases:
             await connection.receive(frame)
             assert '"seq"' in sent[-1], sent[-1]
             ours, theirs = await measure(connection.receive, baseline.receive, frame, frames, repeats)
@@ -154,8 +161,8 @@ async def run(frames: int, repeats: int) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=50_000, help="frames per timed run")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per case; the best counts")
+    parser.add_argument("--frames", type=int, default=10_000, help="frames per timed run")
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs per case; the best counts")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     results = asyncio.run(run(args.frames, args.repeats))

@@ -91,6 +91,8 @@ def create_app(kind: str) -> Any:
     return app
 
 
+#: The event each benchmark action answers with (typed and 0.3.0-style echo, see ``apps.common``).
+EVENTS = {"bench.echo": "bench.echoed", "bench.echo030": "bench.echoed030"}
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
@@ -127,7 +129,7 @@ def bare_handler(websocket: Any) -> None:
             and _UUID.match(message["msg_id"])
             and type(message.get("req_id")) is str
             and _UUID.match(message["req_id"])
-            and message.get("action") == "bench.echo"
+            and message.get("action") in EVENTS
             and _valid_echo(message.get("payload"))
         ):
             websocket.send('{"status": 422}')
@@ -138,7 +140,7 @@ def bare_handler(websocket: Any) -> None:
                     "msg_id": new_msg_id(),
                     "req_id": message["req_id"],
                     "seq": next(seq),
-                    "event": "bench.echoed",
+                    "event": EVENTS[message["action"]],
                     "recipient": "websocket",
                     "recipient_id": websocket_id,
                     "payload": message["payload"],
@@ -148,7 +150,7 @@ def bare_handler(websocket: Any) -> None:
         if completion:
             websocket.send(
                 json.dumps(
-                    {"msg_id": new_msg_id(), "req_id": message["req_id"], "completed": "bench.echo", "events": 1}
+                    {"msg_id": new_msg_id(), "req_id": message["req_id"], "completed": message["action"], "events": 1}
                 )
             )
 

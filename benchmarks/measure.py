@@ -30,9 +30,7 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def echo_frame() -> str:
-    """An action frame for ``bench.echo`` (see ``benchmarks/apps/common.py``)."""
+def echo_frame(action: str = "bench.echo") -> str:
+    """An action frame for ``bench.echo`` or ``bench.echo030`` (see ``benchmarks/apps/common.py``)."""
     payload = {"text": "hello", "count": 3, "ratio": 0.5, "flag": True, "colour": "red"}
-    return json.dumps(
-        {"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": "bench.echo", "payload": payload}
-    )
+    return json.dumps({"msg_id": str(uuid.uuid4()), "req_id": str(uuid.uuid4()), "action": action, "payload": payload})

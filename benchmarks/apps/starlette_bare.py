@@ -14,11 +14,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .common import EchoPayload
 
+#: The event each benchmark action answers with (typed and 0.3.0-style echo, see ``common``).
+EVENTS = {"bench.echo": "bench.echoed", "bench.echo030": "bench.echoed030"}
+
 
 class Envelope(BaseModel):
     msg_id: uuid.UUID
     req_id: uuid.UUID
-    action: Literal["bench.echo"]
+    action: Literal["bench.echo", "bench.echo030"]
     payload: EchoPayload
 
 
@@ -40,7 +43,7 @@ async def endpoint(websocket: WebSocket) -> None:
                         "msg_id": str(uuid.uuid4()),
                         "req_id": str(message.req_id),
                         "seq": next(seq),
-                        "event": "bench.echoed",
+                        "event": EVENTS[message.action],
                         "recipient": "websocket",
                         "recipient_id": websocket_id,
                         "payload": message.payload.model_dump(mode="json"),

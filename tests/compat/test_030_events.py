@@ -198,3 +198,45 @@ async def test_emit_on_a_typed_event_returns_the_030_envelope() -> None:
         "recipient_id": "ws-1",
         "payload": {"status": "ok"},
     }
+
+
+async def test_an_envelope_s_own_msg_id_and_seq_never_reach_the_frame_nor_a_subclass_s_members() -> None:
+    class Stamped(WebSocketEventPayload):
+        note: str = "kept on the server"
+
+    class Told(metaclass=EventRegistryMeta, name="told"):
+        def __init__(self, recipient_id: str, envelope: dict[str, Any], model: type[WebSocketEventPayload]) -> None:
+            self.recipient_id = recipient_id
+            self.envelope = envelope
+            self.model = model
+
+        async def emit(self) -> WebSocketEventPayload:
+            return self.model(event="told", recipient="websocket", recipient_id=self.recipient_id, **self.envelope)
+
+    variants: list[tuple[dict[str, Any], type[WebSocketEventPayload]]] = [
+        ({"payload": {"n": 0.00001}}, WebSocketEventPayload),
+        ({"payload": {"n": 1}, "req_id": UUID(EXPLICIT)}, WebSocketEventPayload),
+        ({"payload": {"n": 2}, "msg_id": uuid.uuid4(), "seq": 99}, WebSocketEventPayload),
+        ({"payload": {"n": 3}, "req_id": UUID(EXPLICIT), "seq": 7}, Stamped),
+    ]
+
+    class Tell(metaclass=ActionRegistryMeta, name="tell"):
+        async def execute(self, message: WebSocketActionPayload, context: ActionContext) -> AsyncIterator[Told]:
+            for envelope, model in variants:
+                yield Told(context.websocket_id, envelope, model)
+
+    async with AsyncWebSocketTestClient(completion=False) as client:
+        req_id = await client.send("tell")
+        await client.connection.wait_idle()
+    assert [(frame["payload"]["n"], frame["req_id"], frame["seq"]) for frame in client.received] == [
+        (0.00001, None, 1),
+        (1, EXPLICIT, 2),
+        (2, None, 3),
+        (3, EXPLICIT, 4),
+    ]
+    assert all(
+        set(frame) == {"msg_id", "req_id", "seq", "event", "recipient", "recipient_id", "payload"}
+        for frame in client.received
+    )
+    assert len({frame["msg_id"] for frame in client.received}) == 4
+    assert req_id not in [frame["req_id"] for frame in client.received]

@@ -6,15 +6,18 @@ import json
 import threading
 import time
 import urllib.request
+import uuid
 from contextlib import ExitStack
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask_sock import Sock  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.action_registry import ActionRegistryMeta
 from beeflow_websocket.core.action_set import ActionSet
 from beeflow_websocket.core.hub import Delivery, LocalHub
+from beeflow_websocket.flask import adapter as flask_adapter
 from beeflow_websocket.flask import configure_beeflow_websocket, get_dispatcher, handle_beeflow_websocket
 from beeflow_websocket.flask.loop import process_loop
 
@@ -140,6 +143,30 @@ def test_a_slow_reader_gets_every_frame_in_order_and_never_blocks_the_loop(serve
     assert [frame["seq"] for frame in frames[:-1]] == list(range(1, count + 1))
     assert (frames[-1]["completed"], frames[-1]["events"]) == ("flood", count)
     assert seen.floods_done.is_set()
+
+
+@pytest.mark.parametrize("fed", [True, False], ids=["fed by the reader thread", "read by the request thread"])
+def test_pipelined_frames_are_answered_one_at_a_time_in_arrival_order(
+    served: Any, monkeypatch: pytest.MonkeyPatch, fed: bool
+) -> None:
+    # Frames sent without waiting reach the loop back to back (or in batches, when the request
+    # thread reads them: sockets a Feed cannot serve); an action that waits (sleep) must still
+    # finish, completion included, before the next frame starts.
+    if not fed:
+        monkeypatch.setattr(flask_adapter, "feedable", lambda websocket: False)
+    register()
+    server: Served = served(make_app())
+    with open_ws(server.url("/ws/pat"), "beeflow.v1") as ws:
+        sent = []
+        for index in range(150):
+            req_id = str(uuid.uuid4())
+            sent.append(req_id)
+            waits = index % 50 == 7
+            ws.send(action("sleep", {"seconds": 0.01}, req_id=req_id) if waits else action("where", req_id=req_id))
+        frames = [recv(ws) for _ in range(300)]
+    assert [frame["req_id"] for frame in frames] == [req_id for req_id in sent for _ in range(2)]
+    assert ["completed" in frame for frame in frames] == [False, True] * 150
+    assert [frame["seq"] for frame in frames if "seq" in frame] == list(range(1, 151))
 
 
 def test_max_in_flight_runs_actions_of_one_connection_at_once(served: Any) -> None:

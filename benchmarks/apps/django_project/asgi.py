@@ -26,11 +26,14 @@ from pydantic import BaseModel, ValidationError  # noqa: E402
 from beeflow_websocket.django.consumer import WebSocketConsumer  # noqa: E402
 from benchmarks.apps.common import EchoPayload  # noqa: E402
 
+#: The event each benchmark action answers with (typed and 0.3.0-style echo, see ``common``).
+EVENTS = {"bench.echo": "bench.echoed", "bench.echo030": "bench.echoed030"}
+
 
 class Envelope(BaseModel):
     msg_id: uuid.UUID
     req_id: uuid.UUID
-    action: Literal["bench.echo"]
+    action: Literal["bench.echo", "bench.echo030"]
     payload: EchoPayload
 
 
@@ -51,7 +54,7 @@ class BareConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 "msg_id": str(uuid.uuid4()),
                 "req_id": str(message.req_id),
                 "seq": next(self.seq),
-                "event": "bench.echoed",
+                "event": EVENTS[message.action],
                 "recipient": "websocket",
                 "recipient_id": self.websocket_id,
                 "payload": message.payload.model_dump(mode="json"),

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from .action_registry import ActionContext, UserId
 from .frames import (
-    EmitStyleEvent,
     FrameRejected,
     FrameValidationFailed,
     completion_frame,
@@ -34,6 +33,7 @@ from .frames import (
     encode_emitted,
     encode_event,
     event_frame,
+    is_emit_style,
     problem_frame,
 )
 from .handshake import ResumeRequest
@@ -42,7 +42,7 @@ from .ids import new_msg_id
 from .limits import Limiter, rate_limited
 from .outgoing import Outgoing, TransportGone
 from .problems import INTERNAL_ERROR, MESSAGE_TOO_LARGE, NOT_IMPLEMENTED, WebSocketProblem
-from .recipient_registry import resolve_addresses
+from .recipient_registry import resolve_addresses, websocket_route_is_builtin
 from .sessions import CLOSE_TAKEN_OVER, TAKEN_OVER_REASON
 
 if TYPE_CHECKING:
@@ -428,28 +428,35 @@ class Connection:
                     lambda seq: completion_frame(new_msg_id(), req_id, action_json, delivered, seq), finishes=req_id
                 )
             else:
-                await self._write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
+                await self._outgoing.write(completion_frame(new_msg_id(), req_id, _json_text(name), delivered))
 
-    async def _emit(self, event: Any, req_id: str) -> int:
+    async def _emit(self, event: Any, req_id: str | None) -> int:
         """Route one event of this connection's action; return 1 if this connection received it.
 
         This connection gets its copy straight away (ahead of the completion frame) and at most
         once, however many of the event's addresses include it; the hub serves everyone else. A
         ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        try:
-            tail = encode_event(event)
-        except EmitStyleEvent:
+        if is_emit_style(event):
             emitted = await encode_emitted(event)
-            return await self._route(
-                emitted.tail, emitted.req_id, resolve_addresses(emitted.recipient, emitted.recipient_id)
-            )
-        explicit = event.req_id
-        return await self._route(
-            tail,
-            req_id if explicit is None else str(explicit),
-            resolve_addresses(event.recipient, event.recipient_id),
-        )
+            tail, req_id = emitted.tail, emitted.req_id
+            recipient, recipient_id = emitted.recipient, emitted.recipient_id
+        else:
+            tail = encode_event(event)
+            explicit = event.req_id
+            if explicit is not None:
+                req_id = str(explicit)
+            recipient, recipient_id = event.recipient, event.recipient_id
+        if recipient_id == self.websocket_id and recipient == "websocket" and websocket_route_is_builtin():
+            # The usual answer, to this connection alone: what _route would do, without its lookups.
+            session = self._session
+            if session is not None:
+                await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
+            else:
+                self._seq += 1
+                await self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
+            return 1
+        return await self._route(tail, req_id, resolve_addresses(recipient, recipient_id))
 
     async def _route(self, tail: str, req_id: str | None, addresses: Any) -> int:
         if not isinstance(addresses, list):
@@ -465,19 +472,19 @@ class Connection:
                 includes_me = (key == self.user_key) if kind == "user" else (key in self._groups)
             if includes_me and not mine:
                 mine = 1
-                session = self._session
-                if session is not None:
-                    await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
-                else:
-                    self._seq += 1
-                    await self._write(event_frame(new_msg_id(), req_id, self._seq, tail))
+                await self._send_own(tail, req_id)
             if kind != "websocket" or not includes_me:
                 await self._hub.deliver(Delivery(address, tail, self.websocket_id if includes_me else None))
         return mine
 
-    async def _write(self, frame: str) -> None:
-        """Send one of this connection's own frames after those made before it (see :mod:`.outgoing`)."""
-        await self._outgoing.write(frame)
+    async def _send_own(self, tail: str, req_id: str | None) -> None:
+        """This connection's copy of an event of its own action, after the frames made before it."""
+        session = self._session
+        if session is not None:
+            await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
+        else:
+            self._seq += 1
+            await self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
 
     async def _write_problem(
         self,
@@ -503,7 +510,7 @@ class Connection:
                 finishes=req_id,
             )
             return
-        await self._write(problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url))
+        await self._outgoing.write(problem_frame(problem, msg_id=msg_id, req_id=req_id, base_url=base_url))
 
 
 _INTERNAL_DETAIL = "The server could not complete the action. The incident has been logged."

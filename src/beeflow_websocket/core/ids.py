@@ -32,4 +32,6 @@ os.register_at_fork(after_in_child=_reseed)
 def new_msg_id() -> str:
     """Return a fresh message id in canonical UUID text form."""
     n = next(_counter)
+    if n < 0x1000000000000:  # the first 2**48 ids of a process: the fourth group is always 8000
+        return f"{_prefix}8000-{n:012x}"
     return f"{_prefix}{0x8000 | ((n >> 48) & 0x3FFF):04x}-{n & 0xFFFFFFFFFFFF:012x}"

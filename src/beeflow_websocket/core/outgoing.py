@@ -170,7 +170,8 @@ class Outgoing:
                 raise TransportGone from error
             finally:
                 self._busy = False
-                self._wake(self._idle)
+                if self._idle:
+                    self._wake(self._idle)
             return
         self._push(frame)
         if self._full():

@@ -34,6 +34,7 @@ __all__ = [
     "UserRecipient",
     "WebSocketRecipient",
     "resolve_addresses",
+    "websocket_route_is_builtin",
 ]
 
 AddressKind = Literal["websocket", "user", "group"]
@@ -173,6 +174,19 @@ def resolve_addresses(recipient: str, recipient_id: object) -> list[Address] | A
     return RecipientRegistryMeta.route(recipient)(recipient_id if type(recipient_id) is str else str(recipient_id))
 
 
+def websocket_route_is_builtin() -> bool:
+    """Whether ``websocket`` recipients are still the built-in ones: an id is that one connection."""
+    version = RecipientRegistryMeta.registry.version
+    if _builtin_websocket[0] != version:
+        route = RecipientRegistryMeta.route(WEBSOCKET_RECIPIENT)
+        _builtin_websocket[:] = [version, getattr(route, "__func__", None) is _WEBSOCKET_ADDRESSES]
+    return bool(_builtin_websocket[1])
+
+
+#: [registry version, answer] of :func:`websocket_route_is_builtin`.
+_builtin_websocket: list[Any] = [-1, False]
+
+
 def _addresses(targets: Iterable[str | Address]) -> list[Address]:
     if isinstance(targets, str):
         raise TypeError(f"resolve() must return websocket ids or addresses, not the string {targets!r}")
@@ -192,6 +206,9 @@ class WebSocketRecipient(metaclass=RecipientRegistryMeta, name=WEBSOCKET_RECIPIE
 
     def addresses(self, recipient_id: str) -> list[Address]:
         return [Address("websocket", recipient_id)]
+
+
+_WEBSOCKET_ADDRESSES = WebSocketRecipient.addresses
 
 
 class UserRecipient(metaclass=RecipientRegistryMeta, name="user", builtin=True):

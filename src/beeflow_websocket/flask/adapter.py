@@ -3,9 +3,10 @@
 A connection is served by its request thread (the flask-sock route), simple-websocket's reader
 thread and the process event loop (:mod:`.loop`), which runs the core for every connection:
 
-- the request thread reads frames and hands each to ``Connection.receive`` on the loop. It waits
-  for a frame to finish before it hands over the next one (arrival order, one frame at a time),
-  but only once that next frame has arrived, so a request-answer exchange costs no extra switch;
+- simple-websocket's reader thread reads frames; a :class:`.feed.Feed` has the loop run them
+  through ``Connection.receive`` as they arrive, one after another in arrival order, with no stop
+  in the request thread, which only waits for the socket to end (sockets a ``Feed`` cannot serve,
+  such as gevent's, are read by the request thread and handed over in batches);
 - the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
   without waiting, otherwise by a writer thread of the connection, in order either way.
 """
@@ -31,6 +32,7 @@ from beeflow_websocket.core.autodiscover import (
     package_and_parents,
 )
 from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
+from beeflow_websocket.core.connection import Connection
 from beeflow_websocket.core.dispatcher import (
     CLOSE_TRY_AGAIN_LATER,
     TRY_AGAIN_LATER_REASON,
@@ -43,6 +45,7 @@ from beeflow_websocket.core.hub import Hub
 from beeflow_websocket.core.outgoing import OutgoingLimits
 from beeflow_websocket.core.session_store import SessionStore
 
+from .feed import Feed, feedable
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
@@ -229,6 +232,17 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
     )
     handoff = Handoff(loop)
     handoff.call(dispatcher.open(connection))
+    if feedable(websocket):
+        feed = Feed(websocket, connection, loop)
+        try:
+            feed.run(RECEIVE_TIMEOUT)
+        finally:
+            try:
+                handoff.call(feed.finished())
+            finally:
+                handoff.call(connection.shutdown())
+                sender.stop()
+        return
     try:
         while True:
             try:
@@ -237,16 +251,45 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
                 break
             if frame is None:
                 continue  # the next receive() raises if simple-websocket closed without waking us
-            handoff.wait()  # the previous frame has finished: one frame at a time, in arrival order
+            frames = [frame]
+            ended = _take_ready(websocket, frames)
+            handoff.wait()  # the previous frames have finished: one batch at a time, in arrival order
             if connection.closed:
                 break
-            handoff.start(connection.receive(frame))
+            if not ended:
+                ended = _take_ready(websocket, frames)
+            # Pipelined frames go over together: one hand-off to the loop per batch, not per frame.
+            handoff.start(connection.receive(frame) if len(frames) == 1 else _receive_each(connection, frames))
+            if ended:
+                break
     finally:
         try:
             handoff.wait()
         finally:
             handoff.call(connection.shutdown())
             sender.stop()
+
+
+#: The most frames handed to the loop at once (a client that pipelines more waits for the next batch).
+MAX_BATCH = 64
+
+
+def _take_ready(websocket: SyncWebSocket, frames: list[str | bytes]) -> bool:
+    """Add the frames simple-websocket has already read (without waiting); ``True`` once it is closed."""
+    while len(frames) < MAX_BATCH:
+        try:
+            frame = websocket.receive(timeout=0)
+        except ConnectionClosed:
+            return True
+        if frame is None:
+            return False
+        frames.append(frame)
+    return False
+
+
+async def _receive_each(connection: Connection, frames: list[str | bytes]) -> None:
+    for frame in frames:
+        await connection.receive(frame)  # returns at once after a frame that closed the connection
 
 
 def _end_connection(websocket: SyncWebSocket) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from beeflow_websocket.core.dispatcher import Dispatcher
 
-__all__ = ["Handoff", "call", "process_loop", "track"]
+__all__ = ["Handoff", "call", "process_loop", "submit", "track"]
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -63,6 +63,12 @@ def call[T](coroutine: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop |
     Never call this from the loop's own thread (it would wait for itself).
     """
     return asyncio.run_coroutine_threadsafe(coroutine, loop or process_loop()).result()
+
+
+def submit(loop: asyncio.AbstractEventLoop, callback: Callable[[Any], None], argument: Any) -> None:
+    """Run ``callback(argument)`` on ``loop`` soon, after what was handed over before (from any thread)."""
+    inbox = _inboxes.get(loop) or _inboxes.setdefault(loop, _Inbox(loop))
+    inbox.submit(callback, argument)
 
 
 class Handoff:
