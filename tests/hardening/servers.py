@@ -8,11 +8,15 @@ from pathlib import Path
 
 from tests.conformance.servers import PYTHON, Server, free_port, run_server
 
-#: Pings every 50 ms on uvicorn (its pong timeout is separate) and every 200 ms on Flask, where
+#: Pings every 50 ms on uvicorn (its pong timeout, ``PONG_TIMEOUT``, is separate) and every 200 ms on Flask, where
 #: simple-websocket closes a connection whose pong is not back within one interval (the pong comes
 #: after the megabytes buffered ahead of the ping). Daphne takes whole seconds.
 PING = "0.05"
 FLASK_PING = "0.2"
+#: Uvicorn closes a connection whose pong is this late (1011). A member that reads nothing sends no
+#: pong: on a loaded machine a short timeout would close it before it is found slow, and the tests
+#: that stop reading on purpose would see 1011 instead of the close code the application chose.
+PONG_TIMEOUT = "60"
 #: 32 frames or 256 KiB queued per connection, then 0.5 s of grace.
 OUTGOING = "32:262144:0.5"
 
@@ -30,7 +34,7 @@ KINDS: dict[str, tuple[Callable[[int], list[str]], dict[str, str]]] = {
     "fastapi-uvicorn": (
         lambda port: [
             PYTHON, "-m", "uvicorn", "tests.hardening.apps.fastapi_app:app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--ws-ping-interval", PING, "--ws-ping-timeout", "5",
+            "--port", str(port), "--log-level", "warning", "--ws-ping-interval", PING, "--ws-ping-timeout", PONG_TIMEOUT,
         ],
         {},
     ),
