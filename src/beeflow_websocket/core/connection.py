@@ -449,12 +449,7 @@ class Connection:
             recipient, recipient_id = event.recipient, event.recipient_id
         if recipient_id == self.websocket_id and recipient == "websocket" and websocket_route_is_builtin():
             # The usual answer, to this connection alone: what _route would do, without its lookups.
-            session = self._session
-            if session is not None:
-                await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
-            else:
-                self._seq += 1
-                await self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
+            await self._send_own(tail, req_id)
             return 1
         return await self._route(tail, req_id, resolve_addresses(recipient, recipient_id))
 

@@ -138,7 +138,7 @@ class Outgoing:
         self._busy = False  # a send (inline or in the drain task) is running
         self._gone = False  # send failed, or the connection is closing: no frame is taken any more
         self._closing: asyncio.Task[None] | None = None
-        self._drainer: asyncio.Task[None] | None = None
+        self._drainer: asyncio.Task[Exception | None] | None = None
         self._room: list[asyncio.Future[None]] = []
         self._idle: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -159,19 +159,9 @@ class Outgoing:
             raise TransportGone
         if not self._busy:
             self._busy = True
-            try:
-                await self._send(frame)
-                while self._queue:
-                    await self._send(self._pop())
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self._fail(error)
+            error = await self._drain(frame)
+            if error is not None:
                 raise TransportGone from error
-            finally:
-                self._busy = False
-                if self._idle:
-                    self._wake(self._idle)
             return
         self._push(frame)
         if self._full():
@@ -238,7 +228,8 @@ class Outgoing:
         if self._drainer.done():
             self._drainer = None
 
-    async def _drain(self, frame: str) -> None:
+    async def _drain(self, frame: str) -> Exception | None:
+        """Send ``frame``, then what is queued behind it; return the error that ended the socket, if any."""
         try:
             await self._send(frame)
             while self._queue:
@@ -247,10 +238,13 @@ class Outgoing:
             raise
         except Exception as error:
             self._fail(error)
+            return error
         finally:
             self._busy = False
             self._drainer = None
-            self._wake(self._idle)
+            if self._idle:
+                self._wake(self._idle)
+        return None
 
     def _push(self, frame: str) -> None:
         self._queue.append(frame)
