@@ -53,13 +53,11 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Event:
-    """A message the server sends (``send`` operations and replies)."""
+class _Role:
+    """What events and actions share: the wire name and the message that carries it."""
 
     name: str
     message: Message
-    class_name: str
-    operations: tuple[str, ...]
 
     @property
     def payload(self) -> str:
@@ -67,11 +65,17 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Action:
+class Event(_Role):
+    """A message the server sends (``send`` operations and replies)."""
+
+    class_name: str
+    operations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Action(_Role):
     """A message the server receives (``receive`` operations)."""
 
-    name: str
-    message: Message
     #: the user's handler class (``ChatSend``); the generated base is :attr:`base_name`
     class_name: str
     base_name: str
@@ -83,10 +87,6 @@ class Action:
     replies: tuple[str, ...]
     #: codes of the problems this action may answer with, sorted
     problems: tuple[str, ...]
-
-    @property
-    def payload(self) -> str:
-        return self.message.payload
 
 
 @dataclass(frozen=True)
