@@ -34,7 +34,8 @@ from beeflow_websocket.core.dispatcher import (
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
 from beeflow_websocket.core.options import AppOptions, configure
 
-from .feed import Feed, feedable
+from ._simple_websocket import feedable, reader_thread, transport
+from .feed import Feed
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
@@ -246,10 +247,10 @@ def _end_connection(websocket: SyncWebSocket) -> None:
     reader thread has seen the end of the handshake, or the client has not answered in time, the
     server ends the TCP connection itself, as RFC 6455 7.1.1 asks of it.
     """
-    reader = getattr(websocket, "thread", None)
-    if isinstance(reader, threading.Thread) and reader is not threading.current_thread():
+    reader = reader_thread(websocket)
+    if reader is not None and reader is not threading.current_thread():
         reader.join(CLOSE_TIMEOUT)
-    sock = getattr(websocket, "sock", None)
+    sock = transport(websocket)
     with contextlib.suppress(OSError, AttributeError):
         sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
 
@@ -258,7 +259,7 @@ def _no_delay(websocket: SyncWebSocket) -> None:
     # An event and the completion frame after it are two small writes in a row; with Nagle's
     # algorithm on (werkzeug leaves it on; gunicorn and asyncio servers turn it off) the second
     # waits for the client's delayed ACK, about 40 ms.
-    sock = getattr(websocket, "sock", None)
+    sock = transport(websocket)
     try:
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
