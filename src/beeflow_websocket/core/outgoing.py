@@ -138,7 +138,7 @@ class Outgoing:
         self._busy = False  # a send (inline or in the drain task) is running
         self._gone = False  # send failed, or the connection is closing: no frame is taken any more
         self._closing: asyncio.Task[None] | None = None
-        self._drainer: asyncio.Task[Exception | None] | None = None
+        self._drainer: asyncio.Task[None] | None = None
         self._room: list[asyncio.Future[None]] = []
         self._idle: list[asyncio.Future[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -159,9 +159,19 @@ class Outgoing:
             raise TransportGone
         if not self._busy:
             self._busy = True
-            error = await self._drain(frame)
-            if error is not None:
+            try:
+                await self._send(frame)
+                while self._queue:
+                    await self._send(self._pop())
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self._fail(error)
                 raise TransportGone from error
+            finally:
+                self._busy = False
+                if self._idle:
+                    self._wake(self._idle)
             return
         self._push(frame)
         if self._full():
@@ -223,28 +233,20 @@ class Outgoing:
 
     def _start_drain(self, frame: str) -> None:
         # Eager: when the socket takes everything at once the task is done before this returns.
-        self._busy = True
+        self._busy = True  # frames made before the task runs queue behind this one
         self._drainer = asyncio.Task(self._drain(frame), loop=self._running_loop(), eager_start=True)
         if self._drainer.done():
             self._drainer = None
 
-    async def _drain(self, frame: str) -> Exception | None:
-        """Send ``frame``, then what is queued behind it; return the error that ended the socket, if any."""
+    async def _drain(self, frame: str) -> None:
+        """The drain task: :meth:`write`'s path for a frame nobody waits on."""
+        self._busy = False  # write() takes the path over at once: nothing runs in between
         try:
-            await self._send(frame)
-            while self._queue:
-                await self._send(self._pop())
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            self._fail(error)
-            return error
+            await self.write(frame)
+        except TransportGone:
+            pass  # write() has already dropped the queue and reported the connection gone
         finally:
-            self._busy = False
             self._drainer = None
-            if self._idle:
-                self._wake(self._idle)
-        return None
 
     def _push(self, frame: str) -> None:
         self._queue.append(frame)
