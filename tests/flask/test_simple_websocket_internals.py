@@ -1,9 +1,10 @@
 """What the Flask adapter relies on in simple-websocket beyond its documented API, as installed.
 
-The adapter puts its :class:`~beeflow_websocket.flask.wire.Wire` where simple-websocket takes the
-request's socket (``werkzeug.socket`` or ``gunicorn.socket`` in the WSGI environ), finds it again
-as the socket's ``sock`` attribute (``flask/sender.py``, ``flask/adapter.py``), and waits for the
-reader ``thread`` to end before it ends the TCP connection (``flask/adapter.py``). Each test fails
+Every such access sits in ``flask/_simple_websocket.py``. The adapter puts its
+:class:`~beeflow_websocket.flask.wire.Wire` where simple-websocket takes the request's socket
+(``werkzeug.socket`` or ``gunicorn.socket`` in the WSGI environ) and finds it again as the socket's
+``sock`` attribute; it waits for the reader ``thread`` to end before it ends the TCP connection; and
+its feed takes frames from ``input_buffer`` when the reader thread sets ``event``. Each test fails
 when a new release moves one of these.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 from simple_websocket import Server  # type: ignore[import-untyped]
 
+from beeflow_websocket.flask import _simple_websocket as internals
 from beeflow_websocket.flask.wire import Wire, install_wire
 
 
@@ -52,6 +54,7 @@ def test_the_socket_simple_websocket_writes_through_is_the_wire_in_the_environ(
     websocket = Server(environ)
     try:
         assert websocket.sock is wire
+        assert internals.transport(websocket) is wire
         assert client_side.recv(4096).startswith(b"HTTP/1.1 101")
     finally:
         websocket.close()
@@ -70,3 +73,54 @@ def test_the_reader_thread_ends_when_the_peer_goes(pair: tuple[socket.socket, so
     reader.join(5)
     assert not reader.is_alive()
     assert not websocket.connected
+
+
+def _client_text(text: str) -> bytes:
+    payload = text.encode()
+    mask = os.urandom(4)
+    return bytes((0x81, 0x80 | len(payload))) + mask + bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+
+
+class _Signal:
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self.calls = 0
+
+    def set(self) -> None:
+        self.calls += 1
+        self.event.set()
+
+    def clear(self) -> None:
+        self.event.clear()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.event.wait(timeout)
+
+
+def test_the_reader_thread_buffers_each_message_and_signals_the_event_in_its_place(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server_side, client_side = pair
+    environ = _environ("werkzeug.socket", server_side)
+    install_wire(environ)
+    websocket = Server(environ)
+    try:
+        client_side.recv(4096)  # the handshake's answer
+        assert internals.feedable(websocket)
+        assert internals.connected(websocket)
+        assert internals.reader_thread(websocket) is websocket.thread
+        event = internals.frame_event(websocket)
+        signal = _Signal(event)
+        internals.replace_frame_event(websocket, signal)
+        client_side.sendall(_client_text("hello"))
+        assert event.wait(5)
+        assert signal.calls >= 1
+        assert internals.input_buffer(websocket) == ["hello"]
+        event.clear()
+        internals.wake_receiver(websocket)
+        assert signal.calls >= 2
+    finally:
+        websocket.close()

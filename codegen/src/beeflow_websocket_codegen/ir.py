@@ -53,13 +53,11 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Event:
-    """A message the server sends (``send`` operations and replies)."""
+class _Role:
+    """What events and actions share: the wire name and the message that carries it."""
 
     name: str
     message: Message
-    class_name: str
-    operations: tuple[str, ...]
 
     @property
     def payload(self) -> str:
@@ -67,11 +65,17 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Action:
+class Event(_Role):
+    """A message the server sends (``send`` operations and replies)."""
+
+    class_name: str
+    operations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Action(_Role):
     """A message the server receives (``receive`` operations)."""
 
-    name: str
-    message: Message
     #: the user's handler class (``ChatSend``); the generated base is :attr:`base_name`
     class_name: str
     base_name: str
@@ -83,10 +87,6 @@ class Action:
     replies: tuple[str, ...]
     #: codes of the problems this action may answer with, sorted
     problems: tuple[str, ...]
-
-    @property
-    def payload(self) -> str:
-        return self.message.payload
 
 
 @dataclass(frozen=True)
@@ -176,23 +176,9 @@ class _Builder:
     def operation(self, key: str, raw: Any) -> None:
         where = self.root.child("operations", key)
         operation, location, base = self.workspace.deref(raw, where, self.workspace.root_uri)
-        channel, channel_location, channel_base = self.workspace.deref(
-            operation["channel"], location.child("channel"), base
-        )
-        carried = self.channel_messages(channel, channel_location, channel_base)
-        if "messages" in operation:
-            used = [
-                self.carried_message(ref, location.child("messages", index), base, carried, channel_location, key)
-                for index, ref in enumerate(operation["messages"])
-            ]
-        else:
-            used = list(carried.values())
-        used = self.json_only(used)
+        used = self.used_messages(key, operation, location, base)
         is_action = operation["action"] == "receive"
-        target = self.actions if is_action else self.events
-        for message_key in used:
-            entry = target.setdefault(message_key, _Used(self.messages[message_key][0]))
-            entry.operations.add(key)
+        self.record_use(self.actions if is_action else self.events, used, key)
         reply = operation.get("reply")
         if reply is not None:
             self.reply(key, reply, location.child("reply"), base, used, is_action)
@@ -205,29 +191,38 @@ class _Builder:
 
     def reply(self, key: str, raw: Any, where: Location, base: str, used: list[str], is_action: bool) -> None:
         reply, location, reply_base = self.workspace.deref(raw, where, base)
-        carried: dict[str, str] | None = None
-        channel_location: Location | None = None
-        if "channel" in reply:
-            channel, channel_location, channel_base = self.workspace.deref(
-                reply["channel"], location.child("channel"), reply_base
-            )
-            carried = self.channel_messages(channel, channel_location, channel_base)
-        if "messages" in reply:
-            answers = [
-                self.carried_message(ref, location.child("messages", index), reply_base, carried, channel_location, key)
-                for index, ref in enumerate(reply["messages"])
-            ]
-        else:
-            answers = list(carried.values()) if carried is not None else []
-        answers = self.json_only(answers)
+        answers = self.used_messages(key, reply, location, reply_base)
         # The server receives an action and replies with events; it sends an event and receives actions.
-        target = self.events if is_action else self.actions
-        for message_key in answers:
-            entry = target.setdefault(message_key, _Used(self.messages[message_key][0]))
-            entry.operations.add(key)
+        self.record_use(self.events if is_action else self.actions, answers, key)
         if is_action:
             for message_key in used:
                 self.replies.setdefault(message_key, set()).update(answers)
+
+    def used_messages(self, key: str, node: dict[str, Any], location: Location, base: str) -> list[str]:
+        """The JSON messages an operation or a reply (``node``, of operation ``key``) uses: its
+        ``messages``, which its channel must carry, or else every message of its channel (a reply
+        may have no channel)."""
+        carried: dict[str, str] | None = None
+        channel_location: Location | None = None
+        if "channel" in node:
+            channel, channel_location, channel_base = self.workspace.deref(
+                node["channel"], location.child("channel"), base
+            )
+            carried = self.channel_messages(channel, channel_location, channel_base)
+        if "messages" in node:
+            used = [
+                self.carried_message(ref, location.child("messages", index), base, carried, channel_location, key)
+                for index, ref in enumerate(node["messages"])
+            ]
+        else:
+            used = list(carried.values()) if carried is not None else []
+        return self.json_only(used)
+
+    def record_use(self, target: dict[str, _Used], message_keys: list[str], key: str) -> None:
+        """Note that operation ``key`` uses each message of ``message_keys`` as an action or an event (``target``)."""
+        for message_key in message_keys:
+            entry = target.setdefault(message_key, _Used(self.messages[message_key][0]))
+            entry.operations.add(key)
 
     def json_only(self, message_keys: list[str]) -> list[str]:
         """``message_keys`` without the messages whose content is not JSON (each one warned about)."""

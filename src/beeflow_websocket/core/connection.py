@@ -449,12 +449,7 @@ class Connection:
             recipient, recipient_id = event.recipient, event.recipient_id
         if recipient_id == self.websocket_id and recipient == "websocket" and websocket_route_is_builtin():
             # The usual answer, to this connection alone: what _route would do, without its lookups.
-            session = self._session
-            if session is not None:
-                await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
-            else:
-                self._seq += 1
-                await self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
+            await self._send_own(tail, req_id)
             return 1
         return await self._route(tail, req_id, resolve_addresses(recipient, recipient_id))
 
@@ -477,14 +472,16 @@ class Connection:
                 await self._hub.deliver(Delivery(address, tail, self.websocket_id if includes_me else None))
         return mine
 
-    async def _send_own(self, tail: str, req_id: str | None) -> None:
-        """This connection's copy of an event of its own action, after the frames made before it."""
+    def _send_own(self, tail: str, req_id: str | None) -> Awaitable[None]:
+        """This connection's copy of an event of its own action, after the frames made before it.
+
+        Not a coroutine of its own: the caller awaits the write itself, one step less per event.
+        """
         session = self._session
         if session is not None:
-            await session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
-        else:
-            self._seq += 1
-            await self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
+            return session.write(lambda seq: event_frame(new_msg_id(), req_id, seq, tail))
+        self._seq += 1
+        return self._outgoing.write(event_frame(new_msg_id(), req_id, self._seq, tail))
 
     async def _write_problem(
         self,

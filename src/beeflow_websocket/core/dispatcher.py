@@ -11,14 +11,14 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from . import actions as _builtin_actions  # noqa: F401 - registers the built-in actions
 from . import events as _builtin_events  # noqa: F401 - registers the built-in events
 from .action_registry import UserId
 from .action_set import action_registry
 from .autodiscover import PLUGIN_MODULES, autodiscover
-from .config import ProtocolConfig
+from .config import DEFAULT_MAX_MESSAGE_SIZE, ProtocolConfig
 from .connection import CloseCallback, Connection, SendCallback
 from .emitting import routed
 from .event_registry import EventPluginProtocol, WebSocketEvent
@@ -26,15 +26,33 @@ from .frames import ActionDecoder
 from .handshake import Handshake
 from .history import History
 from .hub import Delivery, Hub, LocalHub
-from .outgoing import CLOSE_TRY_AGAIN_LATER, SLOW_CLOSE_REASONS
+from .outgoing import CLOSE_TRY_AGAIN_LATER, SLOW_CLOSE_REASONS, OutgoingLimits
 from .registry import Registry
 from .session_store import SessionStore
 from .sessions import Sessions
 
-__all__ = ["CLOSE_TRY_AGAIN_LATER", "TRY_AGAIN_LATER_REASON", "Dispatcher", "build_dispatcher"]
+__all__ = [
+    "CLOSE_TRY_AGAIN_LATER",
+    "TRY_AGAIN_LATER_REASON",
+    "ConnectionArguments",
+    "Dispatcher",
+    "DispatcherOptions",
+    "build_dispatcher",
+]
 
 #: The reason sent with 1013 (``CLOSE_TRY_AGAIN_LATER``) to a connection refused by ``max_connections``.
 TRY_AGAIN_LATER_REASON = SLOW_CLOSE_REASONS[CLOSE_TRY_AGAIN_LATER]
+
+
+class ConnectionArguments(TypedDict, total=False):
+    """The keyword arguments of :meth:`Dispatcher.connection`, which :meth:`Dispatcher.connect` passes on."""
+
+    send: Required[SendCallback]
+    close: Required[CloseCallback]
+    user_id: UserId | None
+    websocket_id: str | None
+    completion: bool
+    handshake: Handshake | None
 
 
 class Dispatcher:
@@ -121,25 +139,10 @@ class Dispatcher:
         )
 
     @asynccontextmanager
-    async def connect(
-        self,
-        *,
-        send: SendCallback,
-        close: CloseCallback,
-        user_id: UserId | None = None,
-        websocket_id: str | None = None,
-        completion: bool = False,
-        handshake: Handshake | None = None,
-    ) -> AsyncIterator[Connection]:
-        """Open a connection for the duration of the block and shut it down afterwards."""
-        connection = self.connection(
-            send=send,
-            close=close,
-            user_id=user_id,
-            websocket_id=websocket_id,
-            completion=completion,
-            handshake=handshake,
-        )
+    async def connect(self, **arguments: Unpack[ConnectionArguments]) -> AsyncIterator[Connection]:
+        """Open a connection (:meth:`connection` takes the same arguments) for the duration of the
+        block and shut it down afterwards."""
+        connection = self.connection(**arguments)
         await self.open(connection)
         try:
             yield connection
@@ -185,13 +188,32 @@ class Dispatcher:
             await self.hub.deliver(Delivery(address, tail))
 
 
+class DispatcherOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`build_dispatcher` an application sets (all but the autodiscovery ones)."""
+
+    problem_type_base_url: str | None
+    max_message_size: int
+    max_in_flight: int
+    allowed_origins: Collection[str] | None
+    hub: Hub | None
+    rate_limit: Any
+    action_rate_limits: Mapping[str, Any] | None
+    max_connections: int | None
+    idle_timeout: float | None
+    outgoing: OutgoingLimits | Mapping[str, Any] | None
+    resume: Any
+    history: History | None
+    store: SessionStore | None
+    actions: Registry[type[Any]] | Iterable[type[Any]] | None
+
+
 def build_dispatcher(
     *,
-    problem_type_base_url: str | None,
-    max_message_size: int,
-    max_in_flight: int,
-    allowed_origins: Collection[str] | None,
-    hub: Hub | None,
+    problem_type_base_url: str | None = None,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    max_in_flight: int = 1,
+    allowed_origins: Collection[str] | None = None,
+    hub: Hub | None = None,
     rate_limit: Any = None,
     action_rate_limits: Mapping[str, Any] | None = None,
     max_connections: int | None = None,

@@ -233,24 +233,20 @@ class Outgoing:
 
     def _start_drain(self, frame: str) -> None:
         # Eager: when the socket takes everything at once the task is done before this returns.
-        self._busy = True
+        self._busy = True  # frames made before the task runs queue behind this one
         self._drainer = asyncio.Task(self._drain(frame), loop=self._running_loop(), eager_start=True)
         if self._drainer.done():
             self._drainer = None
 
     async def _drain(self, frame: str) -> None:
+        """The drain task: :meth:`write`'s path for a frame nobody waits on."""
+        self._busy = False  # write() takes the path over at once: nothing runs in between
         try:
-            await self._send(frame)
-            while self._queue:
-                await self._send(self._pop())
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            self._fail(error)
+            await self.write(frame)
+        except TransportGone:
+            pass  # write() has already dropped the queue and reported the connection gone
         finally:
-            self._busy = False
             self._drainer = None
-            self._wake(self._idle)
 
     def _push(self, frame: str) -> None:
         self._queue.append(frame)

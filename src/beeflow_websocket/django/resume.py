@@ -81,27 +81,14 @@ def _history(value: Any, resume: ResumeConfig) -> History | None:
         return None
     if _is_url(value):
         return _redis_history(value, resume, HISTORY_SETTING)
-    found = _resolve(value, HISTORY_SETTING)
-    if not all(hasattr(found, name) for name in _HISTORY_API):
-        raise SettingError(
-            HISTORY_SETTING,
-            f"{found!r} is not a History (it needs {', '.join(_HISTORY_API)}); give a Redis URL, "
-            "a RedisHistory or the dotted path of one.",
-        )
-    history: History = found
+    history: History = _implementation(value, HISTORY_SETTING, "History", _HISTORY_API)
     return history
 
 
 def _store(value: Any, history: History | None) -> SessionStore | None:
     if value is None:
         return None
-    found = _resolve(value, SESSION_STORE_SETTING)
-    if not all(hasattr(found, name) for name in _STORE_API):
-        raise SettingError(
-            SESSION_STORE_SETTING,
-            f"{found!r} is not a SessionStore (it needs {', '.join(_STORE_API)}); give a Redis URL, "
-            "a RedisSessionStore or the dotted path of one.",
-        )
+    found = _implementation(value, SESSION_STORE_SETTING, "SessionStore", _STORE_API)
     own = getattr(found, "history", None)
     if own is not None and own is not history:
         raise SettingError(
@@ -126,6 +113,18 @@ def _resolve(value: Any, setting: str) -> Any:
             return found()
         except Exception as error:
             raise SettingError(setting, f"{value!r}() failed: {error!r}") from error
+    return found
+
+
+def _implementation(value: Any, setting: str, interface: str, api: tuple[str, ...]) -> Any:
+    """:func:`_resolve`, then check that the instance has every method of ``interface``."""
+    found = _resolve(value, setting)
+    if not all(hasattr(found, name) for name in api):
+        raise SettingError(
+            setting,
+            f"{found!r} is not a {interface} (it needs {', '.join(api)}); give a Redis URL, "
+            f"a Redis{interface} or the dotted path of one.",
+        )
     return found
 
 

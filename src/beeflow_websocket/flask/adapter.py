@@ -17,21 +17,13 @@ import contextlib
 import socket
 import threading
 import uuid
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from flask import Flask, current_app
 from simple_websocket import ConnectionClosed  # type: ignore[import-untyped]
 
 from beeflow_websocket.core.action_registry import UserId
-from beeflow_websocket.core.action_set import ActionSet
-from beeflow_websocket.core.autodiscover import (
-    DEFAULT_AUTODISCOVER_MODULES,
-    caller_packages,
-    normalize_autodiscover_packages,
-    package_and_parents,
-)
-from beeflow_websocket.core.config import DEFAULT_MAX_MESSAGE_SIZE
+from beeflow_websocket.core.autodiscover import caller_packages, package_and_parents
 from beeflow_websocket.core.connection import Connection
 from beeflow_websocket.core.dispatcher import (
     CLOSE_TRY_AGAIN_LATER,
@@ -40,12 +32,10 @@ from beeflow_websocket.core.dispatcher import (
     build_dispatcher,
 )
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
-from beeflow_websocket.core.history import History
-from beeflow_websocket.core.hub import Hub
-from beeflow_websocket.core.outgoing import OutgoingLimits
-from beeflow_websocket.core.session_store import SessionStore
+from beeflow_websocket.core.options import AppOptions, configure
 
-from .feed import Feed, feedable
+from ._simple_websocket import feedable, reader_thread, transport
+from .feed import Feed
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
@@ -90,96 +80,51 @@ def transport_limit(max_message_size: int) -> int:
 def configure_beeflow_websocket(
     app: Flask,
     *,
-    problem_type_base_url: str | None = None,
-    autodiscover: bool = True,
-    autodiscover_modules: Iterable[str] | str | None = DEFAULT_AUTODISCOVER_MODULES,
-    autodiscover_packages: Iterable[str] | str | None = None,
-    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
-    max_in_flight: int = 1,
-    allowed_origins: Collection[str] | None = None,
     ping_interval: float | None = DEFAULT_PING_INTERVAL,
     user_resolver: TokenResolver | None = None,
-    hub: Hub | None = None,
-    rate_limit: Any = None,
-    action_rate_limits: Mapping[str, Any] | None = None,
-    max_connections: int | None = None,
-    idle_timeout: float | None = None,
-    outgoing: OutgoingLimits | Mapping[str, Any] | None = None,
-    resume: Any = None,
-    history: History | None = None,
-    store: SessionStore | None = None,
-    actions: ActionSet | Iterable[type[Any]] | None = None,
+    **options: Unpack[AppOptions],
 ) -> Dispatcher:
     """Set up the adapter for ``app`` and return its dispatcher.
 
-    With ``autodiscover`` the plugin modules (``autodiscover_modules``) of the calling module's
-    package and its parents are imported, then the packages ``autodiscover_packages`` with every
-    module under them (as in 0.3.0). ``allowed_origins`` and ``user_resolver`` (token -> user id or ``None``, sync or
-    async) are checked on every WebSocket route before the handshake; a refusal is an HTTP 403 and
-    the resolved user id is ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings
-    off. ``hub`` replaces the in-process hub and ``history`` the in-process session history.
-    ``rate_limit``, ``action_rate_limits``, ``max_connections``, ``idle_timeout``, ``outgoing`` (the
-    slow-consumer limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
+    With ``autodiscover`` (default ``True``) the plugin modules (``autodiscover_modules``) of the
+    calling module's package and its parents are imported, then the packages
+    ``autodiscover_packages`` with every module under them (as in 0.3.0). ``allowed_origins`` and
+    ``user_resolver`` (token -> user id or ``None``, sync or async) are checked on every WebSocket
+    route before the handshake; a refusal is an HTTP 403 and the resolved user id is
+    ``flask.g.beeflow_user_id``. ``ping_interval`` ``None`` turns pings off. ``hub`` replaces the
+    in-process hub and ``history`` the in-process session history. ``problem_type_base_url``,
+    ``max_message_size``, ``max_in_flight``, ``allowed_origins``, ``rate_limit``,
+    ``action_rate_limits``, ``max_connections``, ``idle_timeout``, ``outgoing`` (the slow-consumer
+    limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
     ``ping_interval``, keeping any other keys. ``actions`` (an
     :class:`~beeflow_websocket.core.action_set.ActionSet` or action classes) limits the app to those
     actions; by default it serves every registered action.
     """
-    if not isinstance(autodiscover, bool):
-        raise TypeError(f"autodiscover must be True or False, not {autodiscover!r}")
-    modules = normalize_autodiscover_packages(autodiscover_modules, setting_name="autodiscover_modules")
-    packages = normalize_autodiscover_packages(autodiscover_packages, setting_name="autodiscover_packages")
-    dispatcher = build_dispatcher(
-        problem_type_base_url=problem_type_base_url,
-        max_message_size=max_message_size,
-        max_in_flight=max_in_flight,
-        allowed_origins=allowed_origins,
-        hub=hub,
-        rate_limit=rate_limit,
-        action_rate_limits=action_rate_limits,
-        max_connections=max_connections,
-        idle_timeout=idle_timeout,
-        outgoing=outgoing,
-        resume=resume,
-        history=history,
-        store=store,
-        discover=_discovered_packages(app, caller_packages()) if autodiscover else (),
-        discover_modules=modules,
-        discover_packages=packages if autodiscover else (),
-        actions=actions,
-    )
-    app.config[PROBLEM_TYPE_BASE_URL_CONFIG_KEY] = problem_type_base_url
-    app.config[AUTODISCOVER_CONFIG_KEY] = autodiscover
-    app.config[AUTODISCOVER_MODULES_CONFIG_KEY] = modules
-    app.config[AUTODISCOVER_PACKAGES_CONFIG_KEY] = packages
+    configured = configure(_discovered_packages(app, caller_packages()), **options)
+    dispatcher = configured.dispatcher
+    app.config[PROBLEM_TYPE_BASE_URL_CONFIG_KEY] = dispatcher.config.problem_type_base_url
+    app.config[AUTODISCOVER_CONFIG_KEY] = configured.autodiscover
+    app.config[AUTODISCOVER_MODULES_CONFIG_KEY] = configured.modules
+    app.config[AUTODISCOVER_PACKAGES_CONFIG_KEY] = configured.packages
     track(dispatcher)
-    options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
-    fallback = options.get("subprotocols") or ()
+    server_options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
+    fallback = server_options.get("subprotocols") or ()
     if isinstance(fallback, Subprotocols):
         fallback = fallback.fallback
     elif isinstance(fallback, str):
         fallback = (fallback,)
-    options.update(
+    server_options.update(
         subprotocols=Subprotocols(fallback),
-        max_message_size=transport_limit(max_message_size),
+        max_message_size=transport_limit(dispatcher.config.max_message_size),
         ping_interval=ping_interval,
     )
-    app.config["SOCK_SERVER_OPTIONS"] = options
+    app.config["SOCK_SERVER_OPTIONS"] = server_options
     if EXTENSION not in app.extensions:
         app.before_request(check_handshake)
     app.extensions[EXTENSION] = State(dispatcher, user_resolver)
     return dispatcher
-
-
-def _defaults() -> Dispatcher:
-    return build_dispatcher(
-        problem_type_base_url=None,
-        max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-        max_in_flight=1,
-        allowed_origins=None,
-        hub=None,
-    )
 
 
 def _discovered_packages(app: Flask, callers: list[str]) -> list[str]:
@@ -207,7 +152,7 @@ def handle_beeflow_websocket(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if EXTENSION not in app.extensions:
         # Never configured: serve with the defaults and no autodiscovery, as 0.3.0 did.
-        app.extensions[EXTENSION] = State(_defaults(), None)
+        app.extensions[EXTENSION] = State(build_dispatcher(), None)
     dispatcher = get_dispatcher(app)
     try:
         if not dispatcher.admit():
@@ -302,10 +247,10 @@ def _end_connection(websocket: SyncWebSocket) -> None:
     reader thread has seen the end of the handshake, or the client has not answered in time, the
     server ends the TCP connection itself, as RFC 6455 7.1.1 asks of it.
     """
-    reader = getattr(websocket, "thread", None)
-    if isinstance(reader, threading.Thread) and reader is not threading.current_thread():
+    reader = reader_thread(websocket)
+    if reader is not None and reader is not threading.current_thread():
         reader.join(CLOSE_TIMEOUT)
-    sock = getattr(websocket, "sock", None)
+    sock = transport(websocket)
     with contextlib.suppress(OSError, AttributeError):
         sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
 
@@ -314,7 +259,7 @@ def _no_delay(websocket: SyncWebSocket) -> None:
     # An event and the completion frame after it are two small writes in a row; with Nagle's
     # algorithm on (werkzeug leaves it on; gunicorn and asyncio servers turn it off) the second
     # waits for the client's delayed ACK, about 40 ms.
-    sock = getattr(websocket, "sock", None)
+    sock = transport(websocket)
     try:
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -23,18 +23,10 @@ from typing import Any
 
 from beeflow_websocket.core.connection import Connection
 
+from ._simple_websocket import connected, feedable, frame_event, input_buffer, replace_frame_event
 from .loop import submit
 
 __all__ = ["Feed", "feedable"]
-
-
-def feedable(websocket: Any) -> bool:
-    """Whether ``websocket`` is a simple-websocket socket a :class:`Feed` can serve."""
-    return (
-        isinstance(getattr(websocket, "input_buffer", None), list)
-        and isinstance(getattr(websocket, "event", None), threading.Event)
-        and isinstance(getattr(websocket, "connected", None), bool)
-    )
 
 
 class _Signal:
@@ -46,7 +38,7 @@ class _Signal:
 
     def set(self) -> None:
         feed = self._feed
-        if feed.websocket.connected and feed.buffer:
+        if connected(feed.websocket) and feed.buffer:
             feed.kick()  # a frame: the request thread need not wake
         else:
             self._event.set()  # closed, refused, or woken by the adapter: the request thread looks
@@ -66,8 +58,8 @@ class Feed:
 
     def __init__(self, websocket: Any, connection: Connection, loop: asyncio.AbstractEventLoop) -> None:
         self.websocket = websocket
-        self.buffer: list[str | bytes] = websocket.input_buffer
-        self._event: threading.Event = websocket.event
+        self.buffer = input_buffer(websocket)
+        self._event = frame_event(websocket)
         self._connection = connection
         self._loop = loop
         self._context = contextvars.copy_context()
@@ -81,13 +73,13 @@ class Feed:
 
         Wakes at least every ``timeout`` seconds (simple-websocket can close without setting its event).
         """
-        self.websocket.event = _Signal(self, self._event)
+        replace_frame_event(self.websocket, _Signal(self, self._event))
         self.kick()  # frames read before the signal was in place
         connection, websocket, event = self._connection, self.websocket, self._event
-        while websocket.connected and not connection.closed and self.failed is None:
+        while connected(websocket) and not connection.closed and self.failed is None:
             event.wait(timeout)
             event.clear()
-            if websocket.connected and self.buffer:
+            if connected(websocket) and self.buffer:
                 self.kick()  # announced on the event itself, just before the signal took its place
 
     def kick(self) -> None:

@@ -26,6 +26,7 @@ import threading
 from queue import SimpleQueue
 from typing import NamedTuple, Protocol
 
+from ._simple_websocket import transport, wake_receiver
 from .wire import Wire, text_frame
 
 __all__ = ["HIGH_WATER", "LOW_WATER", "Sender", "SocketGoneError", "SyncWebSocket"]
@@ -77,7 +78,7 @@ class Sender:
         self._websocket = websocket
         self._loop = loop
         self._name = name
-        wire = getattr(websocket, "sock", None)
+        wire = transport(websocket)
         #: The connection's one writer when the handshake hook installed it, else ``None``.
         self._wire = wire if isinstance(wire, Wire) else None
         self._direct = self._wire is not None and self._wire.plain
@@ -209,22 +210,13 @@ class Sender:
                     wire.write_locked(text_frame(item))
         else:
             websocket.close(item.code, item.reason)  # simple-websocket writes it through the wire
-            _wake_reader(websocket)
+            wake_receiver(websocket)  # the request thread stops now, even if the client never answers
 
     def _wake_waiter(self) -> None:
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             self._loop.call_soon_threadsafe(_set_done, waiter)
-
-
-def _wake_reader(websocket: SyncWebSocket) -> None:
-    # simple-websocket's close() does not wake a thread blocked in receive(); its reader thread
-    # does once the client answers the close. Set the same event so that the request thread stops
-    # now, even when a client never answers.
-    event = getattr(websocket, "event", None)
-    if event is not None:
-        event.set()
 
 
 def _set_done(waiter: asyncio.Future[None]) -> None:

@@ -20,12 +20,12 @@ import socket
 import threading
 from typing import Any
 
+from ._simple_websocket import ENVIRON_SOCKET_KEYS
+
 __all__ = ["STALL_TIMEOUT", "Wire", "WireStalledError", "install_wire", "text_frame"]
 
 #: Seconds a write may make no progress before the connection is dropped (when not configured).
 STALL_TIMEOUT = 5.0
-
-_ENVIRON_KEYS = ("werkzeug.socket", "gunicorn.socket")
 
 
 class WireStalledError(ConnectionError):
@@ -107,7 +107,7 @@ class Wire:
 
 def install_wire(environ: dict[str, Any], stall_timeout: float = STALL_TIMEOUT) -> Wire | None:
     """Put a :class:`Wire` where simple-websocket will find the request's socket."""
-    for key in _ENVIRON_KEYS:
+    for key in ENVIRON_SOCKET_KEYS:
         raw = environ.get(key)
         if raw is not None:
             if not isinstance(raw, Wire):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from beeflow_websocket.jsonschema.keywords import ANNOTATIONS
+from beeflow_websocket.jsonschema.values import json_type
 
 __all__ = ["BOTH", "NARROWS", "UNKNOWN", "WIDENS", "Delta", "Effect", "schema_deltas"]
 
@@ -357,26 +358,12 @@ def _types(schema: dict[str, Any]) -> set[str]:
     kind = schema.get("type")
     if kind is None:
         if "const" in schema or "enum" in schema:
-            return {_json_type(value) for value in _allowed_values(schema) or []}
+            return {json_type(value) for value in _allowed_values(schema) or []}
         return set(_ALL_TYPES)
     kinds = set(kind if isinstance(kind, list) else [kind])
     if "number" in kinds:
         kinds.add("integer")
     return kinds
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _type_text(kinds: set[str]) -> str:

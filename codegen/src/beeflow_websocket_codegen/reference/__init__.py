@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from beeflow_websocket_codegen import __version__
-from beeflow_websocket_codegen.ir import Protocol, build_protocol
+from beeflow_websocket_codegen.ir import Action, Event, Protocol, build_protocol
 from beeflow_websocket_codegen.spec import Location, Workspace, load_spec
+from beeflow_websocket_codegen.templates import template_environment
 from beeflow_websocket_codegen.typescript.declarations import declarations
 
 from .schema_view import Member, members, type_text
@@ -63,12 +65,8 @@ def _examples(workspace: Workspace, location: Location) -> list[tuple[str, str]]
 
 
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("beeflow_websocket_codegen.reference", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=True,
+    environment = template_environment(
+        "beeflow_websocket_codegen.reference", autoescape=True, keep_trailing_newline=False
     )
     environment.filters["anchor"] = _anchor
     environment.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
@@ -112,16 +110,12 @@ def render_reference(spec: Path) -> str:
 def _views(protocol: Protocol, workspace: Workspace, ts_names: dict[str, str]) -> list[_MessageView]:
     views = []
     for action in protocol.actions:
-        message = action.message
-        ts_payload = "models." + ts_names.get(action.payload, action.payload)
         views.append(
-            _MessageView(
-                kind="action",
-                name=action.name,
-                anchor=_anchor("action", action.name),
-                summary=message.summary or message.title,
-                description=message.description,
-                payload=action.payload,
+            _view(
+                "action",
+                action,
+                protocol,
+                workspace,
                 python=[
                     ("your handler", f"{action.class_name}({action.base_name}) in {action.module}.py"),
                     ("payload model", f"models.{action.payload}"),
@@ -129,37 +123,45 @@ def _views(protocol: Protocol, workspace: Workspace, ts_names: dict[str, str]) -
                 ],
                 typescript=[
                     ("call", f"await client.request({json.dumps(action.name)}, payload)"),
-                    ("payload type", ts_payload),
+                    ("payload type", "models." + ts_names.get(action.payload, action.payload)),
                 ],
-                members=members(protocol.schemas.get(action.payload, {}), protocol.schemas),
-                payload_type=action.payload,
-                examples=_examples(workspace, message.location),
                 replies=list(action.replies),
                 problems=list(action.problems),
             )
         )
     for event in protocol.events:
-        message = event.message
         views.append(
-            _MessageView(
-                kind="event",
-                name=event.name,
-                anchor=_anchor("event", event.name),
-                summary=message.summary or message.title,
-                description=message.description,
-                payload=event.payload,
+            _view(
+                "event",
+                event,
+                protocol,
+                workspace,
                 python=[("event class", f"events.{event.class_name}"), ("payload model", f"models.{event.payload}")],
                 typescript=[
                     ("listen", f"client.on({json.dumps(event.name)}, (event) => ...)"),
                     ("payload type", "models." + ts_names.get(event.payload, event.payload)),
                 ],
-                members=members(protocol.schemas.get(event.payload, {}), protocol.schemas),
-                payload_type=event.payload,
-                examples=_examples(workspace, message.location),
                 answers=[action.name for action in protocol.actions if event.name in action.replies],
             )
         )
     return views
+
+
+def _view(kind: str, item: Action | Event, protocol: Protocol, workspace: Workspace, **specific: Any) -> _MessageView:
+    """What the views of actions and events have in common, from ``item``; ``specific`` holds the rest."""
+    message = item.message
+    return _MessageView(
+        kind=kind,
+        name=item.name,
+        anchor=_anchor(kind, item.name),
+        summary=message.summary or message.title,
+        description=message.description,
+        payload=item.payload,
+        members=members(protocol.schemas.get(item.payload, {}), protocol.schemas),
+        payload_type=item.payload,
+        examples=_examples(workspace, message.location),
+        **specific,
+    )
 
 
 def write_reference(spec: Path, out: Path) -> Path:

@@ -184,12 +184,8 @@ class _JsonScanner:
         self.positions[pointer] = key_offset
         char = self.text[self.index]
         if char == "{":
-            self.index += 1
-            self.skip()
-            if self.text[self.index] == "}":
-                self.index += 1
-                return
-            while True:
+            more = self.opened("}")
+            while more:
                 self.skip()
                 start = self.index
                 key = self.string()
@@ -197,27 +193,15 @@ class _JsonScanner:
                 self.index += 1  # ':'
                 self.skip()
                 self.value(f"{pointer}/{escape_pointer(key)}", start)
-                self.skip()
-                char = self.text[self.index]
-                self.index += 1
-                if char == "}":
-                    return
+                more = self.continued("}")
         elif char == "[":
-            self.index += 1
-            self.skip()
-            if self.text[self.index] == "]":
-                self.index += 1
-                return
+            more = self.opened("]")
             position = 0
-            while True:
+            while more:
                 self.skip()
                 self.value(f"{pointer}/{position}", self.index)
                 position += 1
-                self.skip()
-                char = self.text[self.index]
-                self.index += 1
-                if char == "]":
-                    return
+                more = self.continued("]")
         elif char == '"':
             self.string()
         else:
@@ -225,6 +209,22 @@ class _JsonScanner:
             if match is None:  # pragma: no cover - the text parsed as JSON already
                 raise ValueError(f"unexpected {char!r} at {self.index}")
             self.index = match.end()
+
+    def opened(self, closing: str) -> bool:
+        """Step past ``{`` or ``[``; ``False`` when it holds nothing (and then past ``closing`` too)."""
+        self.index += 1
+        self.skip()
+        if self.text[self.index] == closing:
+            self.index += 1
+            return False
+        return True
+
+    def continued(self, closing: str) -> bool:
+        """Step past the ``,`` after a member or an item, or past ``closing``; ``True`` while more follow."""
+        self.skip()
+        char = self.text[self.index]
+        self.index += 1
+        return char != closing
 
 
 def _is_json(path: Path, text: str) -> bool:

@@ -121,30 +121,26 @@ UNDEFINED = Atom("undefined")
 
 def union(items: list[Node]) -> Node:
     """``A | B``: nested unions flattened, duplicates dropped; ``unknown`` wins, ``never`` vanishes."""
-    flat: list[Node] = []
-    for item in items:
-        for part in item.items if isinstance(item, Union) else (item,):
-            if part == UNKNOWN:
-                return UNKNOWN
-            if part != NEVER and part not in flat:
-                flat.append(part)
-    if not flat:
-        return NEVER
-    return flat[0] if len(flat) == 1 else Union(tuple(flat))
+    return _combine(items, Union, wins=UNKNOWN, vanishes=NEVER)
 
 
 def intersection(items: list[Node]) -> Node:
     """``A & B``: ``unknown`` vanishes, ``never`` wins."""
+    return _combine(items, Intersection, wins=NEVER, vanishes=UNKNOWN)
+
+
+def _combine(items: list[Node], kind: type[Union | Intersection], *, wins: Node, vanishes: Node) -> Node:
+    """Union and intersection are duals: the same flattening, with ``unknown`` and ``never`` swapped."""
     flat: list[Node] = []
     for item in items:
-        for part in item.items if isinstance(item, Intersection) else (item,):
-            if part == NEVER:
-                return NEVER
-            if part != UNKNOWN and part not in flat:
+        for part in item.items if isinstance(item, kind) else (item,):
+            if part == wins:
+                return wins
+            if part != vanishes and part not in flat:
                 flat.append(part)
     if not flat:
-        return UNKNOWN
-    return flat[0] if len(flat) == 1 else Intersection(tuple(flat))
+        return vanishes
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
 
 
 def _loosen(parts: list[Node]) -> list[Node]:

@@ -25,6 +25,7 @@ import jinja2
 
 from beeflow_websocket_codegen import __version__
 from beeflow_websocket_codegen.ir import Action, Event, Protocol
+from beeflow_websocket_codegen.templates import template_environment
 
 from .declarations import (
     Atom,
@@ -100,14 +101,7 @@ def _runtime_copy(name: str, source: str) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("beeflow_websocket_codegen.typescript", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    environment = template_environment("beeflow_websocket_codegen.typescript")
     environment.filters["tsstr"] = lambda value: string_literal(str(value))
     return environment
 
