@@ -34,7 +34,8 @@ KINDS: dict[str, tuple[Callable[[int], list[str]], dict[str, str]]] = {
     "fastapi-uvicorn": (
         lambda port: [
             PYTHON, "-m", "uvicorn", "tests.hardening.apps.fastapi_app:app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--ws-ping-interval", PING, "--ws-ping-timeout", PONG_TIMEOUT,
+            "--port", str(port), "--log-level", "warning",
+            "--ws-ping-interval", PING, "--ws-ping-timeout", PONG_TIMEOUT,
         ],
         {},
     ),
