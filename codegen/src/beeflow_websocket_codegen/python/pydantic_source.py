@@ -113,8 +113,11 @@ class ModelsSource:
 class _Class:
     name: str
     lines: list[str]
-    #: the classes its fields name (for the order of the module and ``model_rebuild``)
+    #: the classes (and class-less definitions) its fields name: for the order of the module
+    #: and ``model_rebuild``
     refs: set[str] = field(default_factory=set)
+    #: a definition without a class: it only orders the classes that use it
+    alias: bool = False
 
 
 def _escape(part: str) -> str:
@@ -233,6 +236,8 @@ class _Writer:
         self.by_schema: dict[str, str] = {}
         self.class_names: dict[str, str] = {}
         self.enum_values: dict[str, dict[str, str]] = {}
+        #: class-less definition -> its annotation, Field keywords and the names it uses
+        self.aliases: dict[str, tuple[str, dict[str, str], set[str]]] = {}
         for name in definitions:
             if self.kind(name) != "alias":
                 self.class_names[name] = name
@@ -270,7 +275,8 @@ class _Writer:
             if name in self.class_names:
                 refs.add(self.class_names[name])
                 return self.class_names[name], {}
-            text, keywords = self.type_of(self.relaxed[name], _escape(name), name, refs)
+            refs.add(name)  # the alias is written out here; the module's order still follows it
+            text, keywords = self.alias(name)
             description = self.relaxed[name].get("description") if isinstance(self.relaxed[name], dict) else None
             if isinstance(description, str):
                 keywords = {"description": repr(description), **keywords}
@@ -327,6 +333,15 @@ class _Writer:
                 return " | ".join(dict.fromkeys(members)), {}
         self.use("Any")
         return "Any", {}
+
+    def alias(self, name: str) -> tuple[str, dict[str, str]]:
+        """The type of the definition ``name`` that has no class (written out where it is used)."""
+        if name not in self.aliases:
+            refs: set[str] = set()
+            text, keywords = self.type_of(self.relaxed[name], _escape(name), name, refs)
+            self.aliases[name] = (text, keywords, refs)
+        text, keywords, _ = self.aliases[name]
+        return text, dict(keywords)
 
     def scalar(self, node: dict[str, Any], kind: str) -> tuple[str, dict[str, str]]:
         keywords: dict[str, str] = {}
@@ -422,6 +437,9 @@ class _Writer:
             self.enum_class(name, node)
         elif kind == "root":
             self.root_model(name, node, pointer)
+        else:
+            self.alias(name)
+            self.classes.append(_Class(name, [], self.aliases[name][2], alias=True))
 
     def model(self, name: str, node: dict[str, Any], pointer: str) -> None:
         lines = [f"class {name}(BaseModel):"]
@@ -531,13 +549,17 @@ class _Writer:
                 if item.name in item.refs:
                     rebuild.append(item.name)
             if len(waiting) == len(pending):
-                # A cycle: in the order they came, each rebuilt once every class exists.
+                # A cycle: in the order they came; a class naming one not yet written is rebuilt
+                # once every class exists.
                 for item in waiting:
+                    if item.refs - done.keys():
+                        rebuild.append(item.name)
                     done[item.name] = item
-                    rebuild.append(item.name)
                 break
             pending = waiting
-        return list(done.values()), rebuild
+        classes = [item for item in done.values() if not item.alias]
+        names = {item.name for item in classes}
+        return classes, [name for name in rebuild if name in names]
 
     def source(self) -> str:
         for name in self.definitions:
