@@ -38,6 +38,26 @@ _MODULES = {
     "IPv6Address": "ipaddress",
 }
 _RUNTIME = frozenset({"INTEGRAL", "NOT_NULL", "WireEnum", "json_default", "JsonSchemas"})
+_PYDANTIC = frozenset(
+    {
+        "AnyUrl",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Field",
+        "RootModel",
+        "StrictBool",
+        "StrictFloat",
+        "StrictInt",
+        "StrictStr",
+        "ValidationInfo",
+        "model_validator",
+    }
+)
+#: Names the module imports or defines: no class may take them.
+_RESERVED = frozenset(
+    {*_MODULES, *_RUNTIME, *_PYDANTIC, "_SCHEMAS", "annotations", "list", "dict", "None", "True", "False"}
+)
 #: The pydantic types of the formats that a pydantic type asserts (``format_assertion``).
 _FORMATS = {
     "uuid": "UUID",
@@ -92,6 +112,8 @@ _MODEL_ATTRIBUTES = frozenset(
 _LITERAL_TYPES = frozenset(
     {"StrictStr", "StrictInt", "StrictFloat", "StrictBool", "Any", "Literal", "list", "dict", "None"}
 )
+#: Marks a class-less definition among the names a class uses (no class name holds a space).
+_ALIAS = "alias "
 _IRREGULAR = {"children": "child", "people": "person", "men": "man", "women": "woman", "data": "datum"}
 _VALIDATOR = """
     @model_validator(mode="before")
@@ -142,7 +164,7 @@ def _base_name(wire: str) -> str:
 def field_name(wire: str, taken: set[str]) -> str:
     """The Python name of the member ``wire``: ``userId`` -> ``user_id``, ``class`` -> ``class_``."""
     name = _base_name(wire)
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in _MODEL_ATTRIBUTES:
+    if keyword.iskeyword(name) or name in _MODEL_ATTRIBUTES:
         name += "_"
     candidate, counter = name, 1
     while candidate in taken or not candidate.isidentifier():
@@ -238,11 +260,13 @@ class _Writer:
         self.enum_values: dict[str, dict[str, str]] = {}
         #: class-less definition -> its annotation, Field keywords and the names it uses
         self.aliases: dict[str, tuple[str, dict[str, str], set[str]]] = {}
-        for name in definitions:
-            if self.kind(name) != "alias":
-                self.class_names[name] = name
-                self.taken.add(name)
-                self.by_pointer[_escape(name)] = name
+        self.taken.update(_RESERVED)
+        classes = [name for name in definitions if self.kind(name) != "alias"]
+        self.taken.update(name for name in classes if name not in _RESERVED)
+        for name in classes:
+            # A definition named like an import (``Field``) is numbered, as an inline class would be.
+            self.class_names[name] = self.unique(name) if name in _RESERVED else name
+            self.by_pointer[_escape(name)] = self.class_names[name]
 
     def kind(self, name: str) -> str:
         relaxed = self.relaxed[name]
@@ -275,7 +299,7 @@ class _Writer:
             if name in self.class_names:
                 refs.add(self.class_names[name])
                 return self.class_names[name], {}
-            refs.add(name)  # the alias is written out here; the module's order still follows it
+            refs.add(_ALIAS + name)  # written out here; the module's order still follows it
             text, keywords = self.alias(name)
             description = self.relaxed[name].get("description") if isinstance(self.relaxed[name], dict) else None
             if isinstance(description, str):
@@ -432,14 +456,14 @@ class _Writer:
         pointer = _escape(name)
         node = self.relaxed[name]
         if kind == "model":
-            self.model(name, node, pointer)
+            self.model(self.class_names[name], node, pointer)
         elif kind == "enum":
-            self.enum_class(name, node)
+            self.enum_class(self.class_names[name], node)
         elif kind == "root":
-            self.root_model(name, node, pointer)
+            self.root_model(self.class_names[name], node, pointer)
         else:
             self.alias(name)
-            self.classes.append(_Class(name, [], self.aliases[name][2], alias=True))
+            self.classes.append(_Class(_ALIAS + name, [], self.aliases[name][2], alias=True))
 
     def model(self, name: str, node: dict[str, Any], pointer: str) -> None:
         lines = [f"class {name}(BaseModel):"]
