@@ -74,7 +74,13 @@ _HOSTNAME = (
     r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]{0,61}[A-Za-z0-9])$"
 )
 _SCALARS = {"string": "StrictStr", "integer": "StrictInt", "number": "StrictFloat", "boolean": "StrictBool"}
-_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt", "multipleOf": "multiple_of"}
+_BOUNDS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "multipleOf": "multiple_of",
+}
 #: Names a field cannot take: they are attributes of ``BaseModel`` (a trailing ``_`` is added).
 _MODEL_ATTRIBUTES = frozenset(
     {
@@ -291,6 +297,7 @@ class _Writer:
 
     def type_of(self, node: Any, pointer: str, hint: str, refs: set[str]) -> tuple[str, dict[str, str]]:
         """The annotation of ``node`` and the ``Field`` keywords that constrain it."""
+        keywords: dict[str, str]
         if not isinstance(node, dict):
             self.use("Any")
             return "Any", {}
@@ -308,7 +315,7 @@ class _Writer:
         kind = node.get("type")
         if isinstance(kind, list):
             members: list[str] = []
-            keywords: dict[str, str] = {}
+            keywords = {}
             for item in kind:
                 if item == "null":
                     continue
@@ -332,7 +339,9 @@ class _Writer:
             return "None", {}
         if kind == "array":
             keywords = {
-                key: repr(node[word]) for word, key in (("maxItems", "max_length"), ("minItems", "min_length")) if word in node
+                key: repr(node[word])
+                for word, key in (("maxItems", "max_length"), ("minItems", "min_length"))
+                if word in node
             }
             if "items" not in node:
                 self.use("Any")
