@@ -7,8 +7,9 @@ annotations as they are made (``Annotated[..., INTEGRAL, _SCHEMAS.check(...), NO
 
 Names: each definition keeps the class name the IR chose for it (its ``$defs`` key); an inline
 object or enum is named after its member (``options`` -> ``Options``; the items of ``tags`` ->
-``Tag``), numbered when the name is taken (``Options1``, ``Options2``); identical inline schemas
-share one class. Fields are the snake_case form of the wire name, with an alias when the two differ.
+``Tag``), numbered when the name is taken (``Options1``, ``Options2``); an inline schema identical
+to the last one of its name shares that class. A constrained scalar as an array's items or a
+union's branch is a ``RootModel`` of its own (``PairItem``). Fields are the snake_case form of the wire name, with an alias when the two differ.
 """
 
 from __future__ import annotations
@@ -260,12 +261,13 @@ class _Writer:
         self.taken: set[str] = set()
         #: pointer of an inline object or enum (or a definition) -> its class
         self.by_pointer: dict[str, str] = {}
-        #: the original schema of an inline class (JSON) -> its class: identical schemas share one
-        self.by_schema: dict[str, str] = {}
+        #: base name (``Options``) -> the kind and original schema (JSON) of its last class, and that class
+        self.last_of: dict[str, tuple[str, str]] = {}
         self.class_names: dict[str, str] = {}
         self.enum_values: dict[str, dict[str, str]] = {}
         #: class-less definition -> its annotation, Field keywords and the names it uses
         self.aliases: dict[str, tuple[str, dict[str, str], set[str]]] = {}
+        self.referenced = {name for schema in self.relaxed.values() for name in _refs(schema)}
         self.taken.update(_RESERVED)
         classes = [name for name in definitions if self.kind(name) != "alias"]
         self.taken.update(name for name in classes if name not in _RESERVED)
@@ -288,7 +290,8 @@ class _Writer:
             return "model"
         if relaxed.get("type") == "string" and "enum" in relaxed:
             return "enum"
-        return "alias"
+        # Written out where it is used; a definition used nowhere is a class of its own.
+        return "alias" if name in self.referenced else "root"
 
     def use(self, *names: str) -> None:
         self.used.update(names)
@@ -346,8 +349,7 @@ class _Writer:
             if "items" not in node:
                 self.use("Any")
                 return "list[Any]", keywords
-            items, item_keywords = self.type_of(node["items"], f"{pointer}/items", _singular(hint), refs)
-            return f"list[{self.annotated(items, item_keywords)}]", keywords
+            return f"list[{self.wrapped(node['items'], f'{pointer}/items', _singular(hint), refs)}]", keywords
         if kind == "object":
             if node.get("properties"):
                 return self.inline_model(node, pointer, hint, refs), {}
@@ -361,8 +363,7 @@ class _Writer:
             if combinator in node:
                 members = []
                 for index, branch in enumerate(node[combinator]):
-                    text, branch_keywords = self.type_of(branch, f"{pointer}/{combinator}/{index}", hint, refs)
-                    members.extend(_split_union(self.annotated(text, branch_keywords)))
+                    members.extend(_split_union(self.wrapped(branch, f"{pointer}/{combinator}/{index}", hint, refs)))
                 return " | ".join(dict.fromkeys(members)), {}
         self.use("Any")
         return "Any", {}
@@ -416,24 +417,36 @@ class _Writer:
         self.taken.add(name)
         return name
 
-    def shared(self, pointer: str, kind: str) -> tuple[str | None, str]:
-        """The class already made for ``pointer`` (or for an identical schema), and the sharing key."""
-        key = kind + json.dumps(_subschema(self.definitions, pointer), sort_keys=True, ensure_ascii=False)
-        if pointer in self.by_pointer:
-            return self.by_pointer[pointer], key
-        found = self.by_schema.get(key)
-        if found is not None:
-            self.by_pointer[pointer] = found
-        return found, key
+    def shared(self, pointer: str, kind: str, hint: str) -> tuple[str | None, str]:
+        """The class to reuse for the inline schema at ``pointer``, and the key to remember it by.
+
+        The last class made under the same name (``Options``, ``Options1`` ...) is reused when its
+        schema is identical: the same ``options`` object in consecutive payloads shares one class.
+        """
+        schema = json.dumps(_subschema(self.definitions, pointer), sort_keys=True, ensure_ascii=False)
+        base = pascal_case(hint, fallback=kind.capitalize())
+        last = self.last_of.get(base)
+        key = f"{kind} {schema}"
+        if last is not None and last[0] == key:
+            self.by_pointer[pointer] = last[1]
+            return last[1], base
+        return None, base
 
     def enum(self, node: dict[str, Any], pointer: str, hint: str) -> str:
-        found, key = self.shared(pointer, "enum")
+        if pointer in self.by_pointer:
+            return self.by_pointer[pointer]
+        found, base = self.shared(pointer, "enum", hint)
+        name = self.unique(base)  # taken even when shared, as the numbers have always been
         if found is not None:
             return found
-        name = self.unique(pascal_case(hint, fallback="Enum"))
-        self.by_pointer[pointer] = self.by_schema[key] = name
+        self.remember(pointer, "enum", base, name)
         self.enum_class(name, node)
         return name
+
+    def remember(self, pointer: str, kind: str, base: str, name: str) -> None:
+        schema = json.dumps(_subschema(self.definitions, pointer), sort_keys=True, ensure_ascii=False)
+        self.by_pointer[pointer] = name
+        self.last_of[base] = (f"{kind} {schema}", name)
 
     def enum_class(self, name: str, node: dict[str, Any]) -> None:
         self.use("WireEnum")
@@ -451,14 +464,40 @@ class _Writer:
         self.classes.append(_Class(name, lines))
 
     def inline_model(self, node: dict[str, Any], pointer: str, hint: str, refs: set[str]) -> str:
-        found, key = self.shared(pointer, "model")
-        if found is None:
-            name = self.unique(pascal_case(hint, fallback="Model"))
-            self.by_pointer[pointer] = self.by_schema[key] = name
-            self.model(name, node, pointer)
-            found = name
-        refs.add(found)
-        return found
+        if pointer not in self.by_pointer:
+            found, base = self.shared(pointer, "model", hint)
+            name = self.unique(base)  # taken even when shared, as the numbers have always been
+            if found is None:
+                self.model(name, node, pointer)
+                self.remember(pointer, "model", base, name)  # after its members': the last one made
+        refs.add(self.by_pointer[pointer])
+        return self.by_pointer[pointer]
+
+    def wrapped(self, node: Any, pointer: str, name_hint: str, refs: set[str]) -> str:
+        """The type of an array's items or a union's branch: a constrained inline scalar is a
+        ``RootModel`` class of its own (``PairItem``), as the models have always had it."""
+        text, keywords = self.type_of(node, pointer, name_hint, refs)
+        if not keywords or not isinstance(node, dict) or "$ref" in node:
+            return self.annotated(text, keywords)
+        if pointer not in self.by_pointer:
+            found, base = self.shared(pointer, "root", name_hint)
+            name = self.unique(base)
+            if found is None:
+                self.remember(pointer, "root", base, name)
+                if isinstance(node.get("description"), str):
+                    keywords["description"] = repr(node["description"])
+                self.use("RootModel", "ConfigDict")
+                extras = ("INTEGRAL",) if re.search(r"\bStrictInt\b", text) else ()
+                self.use(*extras)
+                lines = [
+                    f"class {name}(RootModel[{text}]):",
+                    "    model_config = ConfigDict(strict=True)",
+                    "",
+                    f"    root: {self.annotated(text, keywords, extras)}",
+                ]
+                self.classes.append(_Class(name, lines, set()))
+        refs.add(self.by_pointer[pointer])
+        return self.by_pointer[pointer]
 
     def definition(self, name: str) -> None:
         kind = self.kind(name)
@@ -523,7 +562,7 @@ class _Writer:
                 self.use("NOT_NULL")
             line = f"    {python}: {self.annotated(text, keywords, tuple(extras))}"
             if optional:
-                default = member.get("default") if isinstance(member, dict) else None
+                default = self.default_of(member)
                 line += f" = {self.default(default, text)}"
             lines.append(line)
         if pointer in self.fidelity.object_checks:
@@ -533,7 +572,10 @@ class _Writer:
     def root_model(self, name: str, node: Any, pointer: str) -> None:
         refs: set[str] = set()
         text, keywords = self.type_of(node, pointer, name, refs)
-        keywords.pop("description", None)
+        if isinstance(node, dict) and isinstance(node.get("description"), str) and name not in self.roots:
+            keywords["description"] = repr(node["description"])
+        else:
+            keywords.pop("description", None)
         self.use("RootModel", "ConfigDict")
         lines = [f"class {name}(RootModel[{text}]):"]
         if isinstance(node, dict) and isinstance(node.get("description"), str):
@@ -550,6 +592,15 @@ class _Writer:
         self.use("_SCHEMAS", "model_validator", "ValidationInfo", "Any")
         check = json.dumps(object_check(self.fidelity, pointer), ensure_ascii=False)
         return _VALIDATOR.format(check=check).rstrip("\n").split("\n")
+
+    def default_of(self, member: Any) -> Any:
+        """The JSON default of a member: its own, else that of the definition it refers to."""
+        if not isinstance(member, dict):
+            return None
+        if "default" in member:
+            return member["default"]
+        target = self.relaxed.get(member.get("$ref", "").removeprefix("#/$defs/")) if "$ref" in member else None
+        return target.get("default") if isinstance(target, dict) else None
 
     def default(self, value: Any, text: str) -> str:
         """The default of an optional member typed ``text``: as a Python literal when it fits the type."""
