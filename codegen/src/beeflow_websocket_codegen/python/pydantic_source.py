@@ -270,7 +270,8 @@ class _Writer:
         self.referenced = {name for schema in self.relaxed.values() for name in _refs(schema)}
         self.taken.update(_RESERVED)
         classes = [name for name in definitions if self.kind(name) != "alias"]
-        self.taken.update(name for name in classes if name not in _RESERVED)
+        # Every definition's name, with a class or not: inline classes are numbered around them.
+        self.taken.update(name for name in definitions if name not in _RESERVED)
         for name in classes:
             # A definition named like an import (``Field``) is numbered, as an inline class would be.
             self.class_names[name] = self.unique(name) if name in _RESERVED else name
@@ -284,6 +285,10 @@ class _Writer:
             if isinstance(relaxed, dict) and relaxed.get("additionalProperties") is True:
                 return "model"
             return "root"
+        if name not in self.referenced and isinstance(relaxed, dict) and relaxed.get("type") == "object":
+            # Used nowhere and no mapping type to write: a class of its own, without fields.
+            if not isinstance(relaxed.get("additionalProperties"), dict):
+                return "model"
         if not isinstance(relaxed, dict):
             return "alias"
         if relaxed.get("type") == "object" and relaxed.get("properties"):
