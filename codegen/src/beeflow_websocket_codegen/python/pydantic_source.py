@@ -9,7 +9,8 @@ Names: each definition keeps the class name the IR chose for it (its ``$defs`` k
 object or enum is named after its member (``options`` -> ``Options``; the items of ``tags`` ->
 ``Tag``), numbered when the name is taken (``Options1``, ``Options2``); an inline schema identical
 to the last one of its name shares that class. A constrained scalar as an array's items or a
-union's branch is a ``RootModel`` of its own (``PairItem``). Fields are the snake_case form of the wire name, with an alias when the two differ.
+union's branch is a ``RootModel`` of its own (``PairItem``). Fields are the snake_case form of the
+wire name, with an alias when the two differ.
 """
 
 from __future__ import annotations
@@ -285,10 +286,9 @@ class _Writer:
             if isinstance(relaxed, dict) and relaxed.get("additionalProperties") is True:
                 return "model"
             return "root"
-        if name not in self.referenced and isinstance(relaxed, dict) and relaxed.get("type") == "object":
-            # Used nowhere and no mapping type to write: a class of its own, without fields.
-            if not isinstance(relaxed.get("additionalProperties"), dict):
-                return "model"
+        unused_object = name not in self.referenced and isinstance(relaxed, dict) and relaxed.get("type") == "object"
+        if unused_object and not isinstance(relaxed.get("additionalProperties"), dict):
+            return "model"  # used nowhere and no mapping type to write: a class without fields
         if not isinstance(relaxed, dict):
             return "alias"
         if relaxed.get("type") == "object" and relaxed.get("properties"):
