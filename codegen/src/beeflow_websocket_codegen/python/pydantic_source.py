@@ -118,7 +118,7 @@ _MODEL_ATTRIBUTES = frozenset(
 )
 #: Names in annotations whose values a JSON literal (``"a"``, ``1``, ``[1]``, ``{}``) already is.
 _LITERAL_TYPES = frozenset(
-    {"StrictStr", "StrictInt", "StrictFloat", "StrictBool", "Any", "Literal", "list", "dict", "None"}
+    {"StrictStr", "StrictInt", "StrictFloat", "StrictBool", "Any", "Literal", "list", "dict", "str", "None"}
 )
 #: Marks a class-less definition among the names a class uses (no class name holds a space).
 _ALIAS = "alias "
@@ -238,9 +238,13 @@ def _docstring(text: str) -> list[str]:
 
 def _split_union(text: str) -> list[str]:
     """The top-level members of the union ``text`` (``A | list[B | C] | None`` -> three)."""
-    parts, depth, start = [], 0, 0
+    parts, depth, start, quote, escaped = [], 0, 0, "", False
     for index, char in enumerate(text):
-        if char in "[(":
+        if quote:
+            escaped, quote = (not escaped and char == "\\"), ("" if char == quote and not escaped else quote)
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
             depth += 1
         elif char in "])":
             depth -= 1
