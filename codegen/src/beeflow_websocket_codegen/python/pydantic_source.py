@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,8 +230,13 @@ def _integral(value: Any) -> Any:
 
 
 def _docstring(text: str) -> list[str]:
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    body = ["    " + line if line.strip() else "" for line in text.strip("\n").splitlines()]
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters and line separators other than \n and \t cannot stand in source as they are.
+    text = "".join(
+        char if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Zl", "Zp") else repr(char)[1:-1]
+        for char in text
+    )
+    body = ["    " + line if line.strip() else "" for line in text.strip("\n").split("\n")]
     if body and body[-1].endswith('"'):
         body[-1] = body[-1][:-1] + '\\"'
     return ['    """', *body, '    """']
