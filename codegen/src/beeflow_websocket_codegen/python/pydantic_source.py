@@ -72,10 +72,9 @@ _FORMATS = {
     "ipv4": "IPv4Address",
     "ipv6": "IPv6Address",
 }
-_HOSTNAME = (
-    r"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])\.)*"
-    r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]{0,61}[A-Za-z0-9])$"
-)
+#: Dot-separated labels of 1 to 63 letters, digits and inner hyphens (RFC 1123).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = rf"^{_LABEL}(?:\.{_LABEL})*$"
 _SCALARS = {"string": "StrictStr", "integer": "StrictInt", "number": "StrictFloat", "boolean": "StrictBool"}
 _BOUNDS = {
     "minimum": "ge",
@@ -134,7 +133,7 @@ _VALIDATOR = """
 
 @dataclass(frozen=True)
 class ModelsSource:
-    """The models module (unformatted), the class name of each definition, and what it imports."""
+    """The models module (unformatted) and the class name of each definition."""
 
     source: str
     class_names: dict[str, str]
@@ -276,6 +275,8 @@ class _Writer:
         self.last_of: dict[str, tuple[str, str]] = {}
         self.class_names: dict[str, str] = {}
         self.enum_values: dict[str, dict[str, str]] = {}
+        #: the classes that are models (``BaseModel`` or ``RootModel``): definitions, then inline ones as made
+        self.models: set[str] = set()
         #: class-less definition -> its annotation, Field keywords and the names it uses
         self.aliases: dict[str, tuple[str, dict[str, str], set[str]]] = {}
         self.referenced = {name for schema in self.relaxed.values() for name in _refs(schema)}
@@ -287,6 +288,8 @@ class _Writer:
             # A definition named like an import (``Field``) is numbered, as an inline class would be.
             self.class_names[name] = self.unique(name) if name in _RESERVED else name
             self.by_pointer[_escape(name)] = self.class_names[name]
+            if self.kind(name) != "enum":
+                self.models.add(self.class_names[name])
 
     def kind(self, name: str) -> str:
         relaxed = self.relaxed[name]
@@ -499,6 +502,7 @@ class _Writer:
             name = self.unique(base)
             if found is None:
                 self.remember(pointer, "root", base, name)
+                self.models.add(name)
                 if isinstance(node.get("description"), str):
                     keywords["description"] = repr(node["description"])
                 self.use("RootModel", "ConfigDict")
@@ -529,6 +533,7 @@ class _Writer:
             self.classes.append(_Class(_ALIAS + name, [], self.aliases[name][2], alias=True))
 
     def model(self, name: str, node: dict[str, Any], pointer: str) -> None:
+        self.models.add(name)
         lines = [f"class {name}(BaseModel):"]
         self.use("BaseModel", "ConfigDict")
         if isinstance(node.get("description"), str):
@@ -575,16 +580,17 @@ class _Writer:
             if optional and wire in not_null:
                 extras.append("NOT_NULL")  # last: None skips the other checks (it means absent)
                 self.use("NOT_NULL")
+            value = self.default_of(member) if optional else None
+            if isinstance(value, dict | list) and self.names_a_model(text):
+                keywords["validate_default"] = "True"
             line = f"    {python}: {self.annotated(text, keywords, tuple(extras))}"
-            if optional:
-                default = self.default_of(member)
-                line += f" = {self.default(default, text)}"
-            lines.append(line)
+            lines.append(f"{line} = {self.default(value, text)}" if optional else line)
         if pointer in self.fidelity.object_checks:
             lines.extend(self.validator(pointer))
         self.classes.append(_Class(name, lines, refs))
 
     def root_model(self, name: str, node: Any, pointer: str) -> None:
+        self.models.add(name)
         refs: set[str] = set()
         text, keywords = self.type_of(node, pointer, name, refs)
         if isinstance(node, dict) and isinstance(node.get("description"), str) and name not in self.roots:
@@ -608,6 +614,11 @@ class _Writer:
         check = json.dumps(object_check(self.fidelity, pointer), ensure_ascii=False)
         return _VALIDATOR.format(check=check).rstrip("\n").split("\n")
 
+    def names_a_model(self, text: str) -> bool:
+        """Whether the annotation ``text`` names a model class (not only enums and builtins)."""
+        names = set(re.findall(r"[A-Za-z_]\w*", re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "", text)))
+        return bool(names & self.models)
+
     def default_of(self, member: Any) -> Any:
         """The JSON default of a member: its own, else that of the definition it refers to."""
         if not isinstance(member, dict):
@@ -622,8 +633,9 @@ class _Writer:
         if value is None:
             return "None"
         members = [member for member in _split_union(text) if member != "None"]
-        if len(members) == 1 and members[0] in self.enum_values and value in self.enum_values[members[0]]:
-            return f"{members[0]}.{self.enum_values[members[0]][value]}"
+        enum = self.enum_values.get(members[0], {}) if len(members) == 1 else {}
+        if isinstance(value, str) and value in enum:
+            return f"{members[0]}.{enum[value]}"
         names = set(re.findall(r"[A-Za-z_]\w*", re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "", text)))
         if names <= _LITERAL_TYPES:
             return repr(_integral(value) if "StrictInt" in names and "StrictFloat" not in names else value)
