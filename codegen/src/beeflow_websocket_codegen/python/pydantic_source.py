@@ -279,6 +279,8 @@ class _Writer:
         self.models: set[str] = set()
         #: class-less definition -> its annotation, Field keywords and the names it uses
         self.aliases: dict[str, tuple[str, dict[str, str], set[str]]] = {}
+        #: class-less definition -> the ``RootModel`` made for it where it is constrained array items
+        self.alias_classes: dict[str, str] = {}
         self.referenced = {name for schema in self.relaxed.values() for name in _refs(schema)}
         self.taken.update(_RESERVED)
         classes = [name for name in definitions if self.kind(name) != "alias"]
@@ -492,31 +494,49 @@ class _Writer:
         return self.by_pointer[pointer]
 
     def wrapped(self, node: Any, pointer: str, name_hint: str, refs: set[str]) -> str:
-        """The type of an array's items or a union's branch: a constrained inline scalar is a
-        ``RootModel`` class of its own (``PairItem``), as the models have always had it."""
-        text, keywords = self.type_of(node, pointer, name_hint, refs)
-        if not keywords or not isinstance(node, dict) or "$ref" in node:
+        """The type of an array's items or a union's branch: a constrained scalar or array is a
+        ``RootModel`` class of its own (``PairItem``; ``Point`` for a definition), as the models have
+        always had it."""
+        inner: set[str] = set()
+        text, keywords = self.type_of(node, pointer, name_hint, inner)
+        if (
+            not keywords
+            or not isinstance(node, dict)
+            or node.get("$ref", "").removeprefix("#/$defs/") in self.class_names
+        ):
+            refs.update(inner)
             return self.annotated(text, keywords)
+        if "$ref" in node:
+            name = node["$ref"].removeprefix("#/$defs/")
+            if name not in self.alias_classes:
+                self.alias_classes[name] = self.unique(name) if name in _RESERVED else name
+                self.root_class(self.alias_classes[name], text, keywords, inner)
+            refs.add(self.alias_classes[name])
+            return self.alias_classes[name]
         if pointer not in self.by_pointer:
             found, base = self.shared(pointer, "root", name_hint)
             name = self.unique(base)
             if found is None:
                 self.remember(pointer, "root", base, name)
-                self.models.add(name)
                 if isinstance(node.get("description"), str):
                     keywords["description"] = repr(node["description"])
-                self.use("RootModel", "ConfigDict")
-                extras = ("INTEGRAL",) if re.search(r"\bStrictInt\b", text) else ()
-                self.use(*extras)
-                lines = [
-                    f"class {name}(RootModel[{text}]):",
-                    "    model_config = ConfigDict(strict=True)",
-                    "",
-                    f"    root: {self.annotated(text, keywords, extras)}",
-                ]
-                self.classes.append(_Class(name, lines, set()))
+                self.root_class(name, text, keywords, inner)
         refs.add(self.by_pointer[pointer])
         return self.by_pointer[pointer]
+
+    def root_class(self, name: str, text: str, keywords: dict[str, str], refs: set[str]) -> None:
+        """A ``RootModel`` that holds a constrained value where no ``Field`` can stand."""
+        self.models.add(name)
+        self.use("RootModel", "ConfigDict")
+        extras = ("INTEGRAL",) if re.search(r"\bStrictInt\b", text) else ()
+        self.use(*extras)
+        lines = [
+            f"class {name}(RootModel[{text}]):",
+            "    model_config = ConfigDict(strict=True)",
+            "",
+            f"    root: {self.annotated(text, keywords, extras)}",
+        ]
+        self.classes.append(_Class(name, lines, refs))
 
     def definition(self, name: str) -> None:
         kind = self.kind(name)
