@@ -683,7 +683,7 @@ class _Writer:
                 # A cycle: in the order they came; a class naming one not yet written is rebuilt
                 # once every class exists.
                 for item in waiting:
-                    if item.refs - done.keys():
+                    if item.refs - {item.name} - done.keys():
                         rebuild.append(item.name)
                     done[item.name] = item
                 break
