@@ -4,7 +4,7 @@ Layout of ``--python-out my_app/ws``::
 
     my_app/ws/__init__.py            generated: imports _generated, then every handler module
     my_app/ws/_generated/__init__.py generated: checks that the runtime is new enough
-    my_app/ws/_generated/models.py   generated: payload models (datamodel-code-generator)
+    my_app/ws/_generated/models.py   generated: payload models (see .models)
     my_app/ws/_generated/events.py   generated: one WebSocketEvent subclass per event
     my_app/ws/_generated/actions.py  generated: one base class per action, answering 501
     my_app/ws/_generated/problems.py generated: one WebSocketProblem subclass per x-problems entry
@@ -233,7 +233,7 @@ def emit_python(
 
 
 def _strip_future_header(source: str) -> str:
-    """datamodel-code-generator's output minus its own header comment (ours is on top)."""
+    """The models module minus any leading comments and blank lines (our header is on top)."""
     lines = source.splitlines(keepends=True)
     while lines and (not lines[0].strip() or lines[0].startswith("#")):
         lines.pop(0)

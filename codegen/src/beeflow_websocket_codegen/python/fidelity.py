@@ -2,8 +2,8 @@
 
 :func:`plan` walks every bundled definition and splits each schema in two:
 
-- a *relaxed* schema for datamodel-code-generator, whose model accepts at least every value the
-  original schema accepts (keywords pydantic cannot express are left out, or the node becomes
+- a *relaxed* schema for the model writer (:mod:`.pydantic_source`), whose model accepts at least
+  every value the original schema accepts (keywords pydantic cannot express are left out, or the node becomes
   ``Any``), so handlers still get typed objects;
 - a list of *attachments*: where the relaxed model is not exact, a check of the original schema
   (a member's :class:`~beeflow_websocket.jsonschema.Check`, or a model validator for
@@ -34,7 +34,7 @@ _ARRAY = ARRAY - UNEVALUATED - {"additionalItems"}
 _OBJECT = OBJECT - UNEVALUATED
 _BY_TYPE = {"string": STRING, "integer": NUMBER, "number": NUMBER, "array": _ARRAY, "object": _OBJECT}
 _ALL_TYPED = STRING | NUMBER | _ARRAY | _OBJECT
-#: Formats datamodel-code-generator turns into pydantic types that assert them.
+#: Formats the model writer turns into pydantic types that assert them.
 _ASSERTED_FORMATS = frozenset({"uuid", "date-time", "date", "time", "duration", "uri", "ipv4", "ipv6", "hostname"})
 
 
@@ -161,8 +161,8 @@ class _Planner:
             if not self.ref_keeps_class(schema["$ref"].removeprefix("#/$defs/")):
                 return kept, False  # its class is the payload's (objects only): checked as a whole instead
             if self.recurses_without_class(schema["$ref"].removeprefix("#/$defs/")):
-                # datamodel-code-generator collapses a recursive alias into a bare ``list``/``dict``
-                # (refused by mypy --strict): the recursion is typed Any and checked by the schema.
+                # A recursive alias has no class to name it by, and written out where it is used it
+                # would never end: the recursion is typed Any and checked by the schema.
                 return kept, False
             return {**kept, "$ref": schema["$ref"]}, self.ref(schema["$ref"])
         kind = schema.get("type")
