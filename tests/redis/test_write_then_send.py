@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
 from beeflow_websocket.core.dispatcher import Dispatcher
 from beeflow_websocket.redis import RedisHistory
 from beeflow_websocket.testing import AsyncWebSocketTestClient
@@ -93,6 +95,46 @@ async def test_an_action_s_own_frames_wait_for_the_write_and_keep_their_order(
             assert reply.ok
             assert [frame["seq"] for frame in client.received[1:]] == [1, 2]
             assert texts(client.received) == ["one"]
+    finally:
+        await dispatcher.sessions.close()
+        await history.aclose()
+
+
+async def test_an_action_that_streams_past_the_write_ahead_bound_keeps_every_frame_in_order(
+    redis_server: RedisServer, redis: Redis, kit: Kit
+) -> None:
+    """1,000 events of one action (more than the 256 that may wait for their write) interleaved with
+    deliveries to the session's group: every frame once, ``seq`` 1, 2, 3, ... on the socket."""
+    echoed = kit.echo_event
+
+    class StreamPayload(BaseModel):
+        count: int
+
+    class Stream(metaclass=ActionRegistryMeta, name="stream"):
+        async def execute(self, payload: StreamPayload, context: ActionContext) -> Any:
+            for number in range(payload.count):
+                yield echoed(recipient="websocket", recipient_id=context.websocket_id, payload={"text": f"s {number}"})
+
+    history = RedisHistory(redis_server.url, key_prefix="wtl")
+    dispatcher = Dispatcher(history=history)
+    try:
+        async with AsyncWebSocketTestClient(dispatcher, sessions=True) as client:
+            await client.request("room.join", {"room": "room"})
+            streaming = asyncio.create_task(client.request("stream", {"count": 1000}))
+            for number in range(50):
+                await dispatcher.push(echoed(recipient="group", recipient_id="room", payload={"text": f"g {number}"}))
+                await asyncio.sleep(0)
+            reply = await asyncio.wait_for(streaming, 30)
+            assert reply.ok
+            assert await history.flush()
+            await client.connection.wait_idle()
+            said = texts(client.received)
+            assert [text for text in said if text.startswith("s ")] == [f"s {n}" for n in range(1000)]
+            assert [text for text in said if text.startswith("g ")] == [f"g {n}" for n in range(50)]
+            seqs = [frame["seq"] for frame in client.received[1:]]
+            assert seqs == list(range(1, len(seqs) + 1))
+            replayed = await history.replay(client.session["id"], seqs[-1] - 500)  # type: ignore[index]
+            assert replayed == client.raw[-500:]  # what was sent is what Redis holds
     finally:
         await dispatcher.sessions.close()
         await history.aclose()

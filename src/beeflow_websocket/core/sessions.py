@@ -135,7 +135,7 @@ class Session:
         self._gate = sessions.gate
         self._unsent: deque[tuple[int, int, str, bool]] = deque()
         self._awaiting = False
-        self._sent: list[asyncio.Future[None]] = []
+        self._sent: list[tuple[int, asyncio.Future[None]]] = []
         #: Frames up to this seq went in the greeting (its replay): not sent again.
         self._floor = 0
 
@@ -180,7 +180,7 @@ class Session:
         # TransportGone: the socket went (its front parked the session); the frame is in the history.
         if self._held_back(seq, frame, own=True):
             if len(self._unsent) > _AHEAD:
-                await self.sent()  # an action that never yields must let the writer run
+                await self.sent(seq)  # an action that never yields must let the writer run
             outlet = self._outlet
             if isinstance(outlet, Outgoing):
                 with contextlib.suppress(TransportGone):
@@ -224,8 +224,7 @@ class Session:
         if unsent:
             self._awaiting = True
             gate.when_written(unsent[0][0], self._written)
-        else:
-            self._wake_sent()
+        self._wake_sent()
 
     def _pass(self, seq: int, frame: str, *, own: bool) -> None:
         outlet = self._outlet
@@ -239,18 +238,24 @@ class Session:
         elif outlet is not None:
             outlet.append((seq, frame))
 
-    async def sent(self) -> None:
-        """Wait until no frame waits for the history's write (sent, or dropped with the socket)."""
-        while self._unsent:
+    async def sent(self, through: int | None = None) -> None:
+        """Wait until no frame up to seq ``through`` (default: every one so far) waits for the
+        history's write: sent, or dropped with the socket."""
+        limit = self.seq if through is None else through
+        while self._unsent and self._unsent[0][1] <= limit:
             future = asyncio.get_running_loop().create_future()
-            self._sent.append(future)
+            self._sent.append((limit, future))
             await future
 
     def _wake_sent(self) -> None:
-        for future in self._sent:
-            if not future.done():
+        first = self._unsent[0][1] if self._unsent else None
+        waiting = []
+        for limit, future in self._sent:
+            if first is not None and first <= limit:
+                waiting.append((limit, future))
+            elif not future.done():
                 future.set_result(None)
-        self._sent.clear()
+        self._sent = waiting
 
     def _drop_unsent(self) -> None:
         # The frames are in the history: a client resuming gets them from there.
