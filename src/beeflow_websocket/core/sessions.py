@@ -131,11 +131,11 @@ class Session:
         # Outgoing: live; list: frames made while a front is being greeted; None: parked.
         self._outlet: Outgoing | list[tuple[int, str]] | None = None
         self._expiry: asyncio.TimerHandle | None = None
-        #: Write, then send: frames numbered but not yet written (ticket, seq, frame, own answer).
-        self._gate = sessions.gate
-        self._unsent: deque[tuple[int, int, str, bool]] = deque()
+        #: Write, then send: frames numbered but not yet written (ticket, seq, frame, own answer);
+        #: made when first needed (an idle session holds no deque).
+        self._unsent: deque[tuple[int, int, str, bool]] | None = None
         self._awaiting = False
-        self._sent: list[tuple[int, asyncio.Future[None]]] = []
+        self._sent: list[tuple[int, asyncio.Future[None]]] | None = None
         #: Frames up to this seq went in the greeting (its replay): not sent again.
         self._floor = 0
 
@@ -179,7 +179,7 @@ class Session:
         seq, frame = self._number(make, finishes)
         # TransportGone: the socket went (its front parked the session); the frame is in the history.
         if self._held_back(seq, frame, own=True):
-            if len(self._unsent) > _AHEAD:
+            if self._unsent and len(self._unsent) > _AHEAD:
                 await self.sent(seq)  # an action that never yields must let the writer run
             outlet = self._outlet
             if isinstance(outlet, Outgoing):
@@ -201,23 +201,27 @@ class Session:
 
     def _held_back(self, seq: int, frame: str, *, own: bool) -> bool:
         """Keep the frame until the history wrote it (write, then send); false: send it now."""
-        gate = self._gate
+        gate = self._sessions.gate
         if gate is None or self._outlet is None or self.adopted_elsewhere:
             return False
         ticket = gate.ticket()
-        if not self._unsent and (ticket == 0 or gate.written(ticket)):
+        unsent = self._unsent
+        if not unsent and (ticket == 0 or gate.written(ticket)):
             return False
-        self._unsent.append((ticket, seq, frame, own))
+        if unsent is None:
+            unsent = self._unsent = deque()
+        unsent.append((ticket, seq, frame, own))
         if not self._awaiting:
             self._awaiting = True
-            gate.when_written(self._unsent[0][0], self._written)
+            gate.when_written(unsent[0][0], self._written)
         return True
 
     def _written(self) -> None:
         """The history wrote some of the frames held back: send them, in order."""
         self._awaiting = False
-        gate, unsent = self._gate, self._unsent
+        gate, unsent = self._sessions.gate, self._unsent
         assert gate is not None
+        assert unsent is not None
         while unsent and gate.written(unsent[0][0]):
             _, seq, frame, own = unsent.popleft()
             self._pass(seq, frame, own=own)
@@ -244,22 +248,25 @@ class Session:
         limit = self.seq if through is None else through
         while self._unsent and self._unsent[0][1] <= limit:
             future = asyncio.get_running_loop().create_future()
+            if self._sent is None:
+                self._sent = []
             self._sent.append((limit, future))
             await future
 
     def _wake_sent(self) -> None:
         first = self._unsent[0][1] if self._unsent else None
         waiting = []
-        for limit, future in self._sent:
+        for limit, future in self._sent or ():
             if first is not None and first <= limit:
                 waiting.append((limit, future))
             elif not future.done():
                 future.set_result(None)
-        self._sent = waiting
+        self._sent = waiting or None
 
     def _drop_unsent(self) -> None:
         # The frames are in the history: a client resuming gets them from there.
-        self._unsent.clear()
+        if self._unsent:
+            self._unsent.clear()
         self._wake_sent()
 
     async def deliver(self, delivery: Delivery) -> None:
@@ -270,8 +277,9 @@ class Session:
             self._held.append(delivery)
             return
         self._number_delivery(delivery)
-        if self._gate is not None:
-            await self._gate.room()  # a broadcast to many sessions goes at the history's pace
+        gate = self._sessions.gate
+        if gate is not None:
+            await gate.room()  # a broadcast to many sessions goes at the history's pace
 
     def hold(self) -> None:
         """Keep journaled deliveries until :meth:`catch_up` (while adopting)."""
