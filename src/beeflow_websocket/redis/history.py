@@ -257,7 +257,8 @@ class RedisHistory(RedisClientSettings):
         return self._queued
 
     def written(self, ticket: int) -> bool:
-        return ticket <= self._done or self._health.down
+        # Redis down, or no writer any more (closed): nothing waits for a write that will not come.
+        return ticket <= self._done or self._health.down or self._writer is None
 
     def when_written(self, ticket: int, callback: Callable[[], None]) -> None:
         heapq.heappush(self._acks, (ticket, next(self._order), callback))
@@ -300,6 +301,7 @@ class RedisHistory(RedisClientSettings):
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
             self._writer = None
+        self._fire_acks()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -347,7 +349,7 @@ class RedisHistory(RedisClientSettings):
     def _release(self) -> None:
         acks = self._acks
         while acks and acks[0][0] <= self._done:
-            heapq.heappop(acks)[2]()
+            _call(heapq.heappop(acks)[2])
         waiting = []
         for mark, future, patient in self._waiters:
             if self._done >= mark:
@@ -456,9 +458,7 @@ class RedisHistory(RedisClientSettings):
         if self._store is not None:
             self._store.loaded = False  # a restarted Redis has no scripts
         # Sessions send what waited for its write unwritten (``written`` is true while Redis is down).
-        acks, self._acks = self._acks, []
-        for _, _, callback in sorted(acks):
-            callback()
+        self._fire_acks()
         # A replay does not wait for Redis to come back: it answers history-gap at once.
         for _, future, patient in self._waiters:
             if not patient and not future.done():
@@ -467,6 +467,19 @@ class RedisHistory(RedisClientSettings):
 
     def _recovered(self) -> None:
         self._health.recovered("write")
+
+    def _fire_acks(self) -> None:
+        acks, self._acks = self._acks, []
+        for _, _, callback in sorted(acks):
+            _call(callback)
+
+
+def _call(callback: Callable[[], None]) -> None:
+    # A session's callback must not stop the writer that serves every session.
+    try:
+        callback()
+    except Exception:
+        logger.exception("Redis history: sending frames after their write failed")
 
 
 def _entries(blob: bytes) -> Iterator[tuple[int, bytes]]:
