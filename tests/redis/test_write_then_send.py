@@ -9,6 +9,7 @@ the moment between a frame being numbered and its write being acknowledged: the 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +18,10 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from beeflow_websocket.core.action_registry import ActionContext, ActionRegistryMeta
+from beeflow_websocket.core.config import ProtocolConfig
 from beeflow_websocket.core.dispatcher import Dispatcher
+from beeflow_websocket.core.handshake import ResumeRequest, negotiate
+from beeflow_websocket.core.outgoing import OutgoingLimits
 from beeflow_websocket.redis import RedisHistory
 from beeflow_websocket.testing import AsyncWebSocketTestClient
 from tests.core.conftest import Kit, kit
@@ -162,6 +166,58 @@ async def test_a_broadcast_to_more_parked_sessions_than_max_pending_drops_nothin
                 assert again.session is not None
                 assert again.session.get("resync") is None  # not history-gap
                 assert texts(again.replayed) == ["all"]
+    finally:
+        await dispatcher.sessions.close()
+        await history.aclose()
+
+
+async def test_a_slow_consumer_is_still_closed_with_1013_and_resumes_without_losing_anything(
+    redis_server: RedisServer, redis: Redis, kit: Kit
+) -> None:
+    """``OutgoingLimits`` hold for frames that waited for their write: a member that stops reading
+    is closed with 1013, and its resume replays from Redis what it did not take."""
+    history = RedisHistory(redis_server.url, key_prefix="wtc")
+    config = ProtocolConfig(outgoing=OutgoingLimits(max_frames=4, grace=0.05))
+    dispatcher = Dispatcher(config, history=history)
+    stalled = asyncio.Event()
+    wire: list[str] = []
+    closed: list[int] = []
+
+    async def send(text: str) -> None:
+        wire.append(text)
+        if len(wire) > 3:  # the client stops reading after the session frame and two frames
+            await stalled.wait()
+
+    async def close(code: int, reason: str) -> None:
+        closed.append(code)
+
+    def said(text: str) -> Any:
+        return dispatcher.push(kit.echo_event(recipient="group", recipient_id="room", payload={"text": text}))
+
+    try:
+        connection = dispatcher.connection(send=send, close=close, user_id=1, handshake=negotiate(["beeflow.v2"]))
+        await dispatcher.open(connection)
+        await connection.join_group("room")
+        session = json.loads(wire[0])["session"]
+        for number in range(20):
+            await said(f"e{number}")
+        assert await history.flush()
+        for _ in range(100):
+            if closed:
+                break
+            await asyncio.sleep(0.01)
+        assert closed == [1013]
+        for number in range(20, 25):
+            await said(f"e{number}")  # while parked
+        await connection.shutdown()
+        stalled.set()
+        seen = [json.loads(frame) for frame in wire[1:]]
+        assert [frame["seq"] for frame in seen] == list(range(1, len(seen) + 1))
+        resume = ResumeRequest(session["id"], session["epoch"], len(seen))
+        async with AsyncWebSocketTestClient(dispatcher, resume=resume) as again:
+            assert again.session is not None
+            assert again.session["resumed"] is True
+            assert texts(seen) + texts(again.replayed) == [f"e{number}" for number in range(25)]
     finally:
         await dispatcher.sessions.close()
         await history.aclose()
