@@ -14,6 +14,10 @@ With Redis (a ``redis-server`` of its own on a free loopback port when one is on
   in-process history's. "Written" is the rate up to the last frame being in Redis (``flush``).
 - the replay after an adoption: the session parked on one worker is resumed on another (the claim,
   then the replay from the stream), against the live delivery with the store on.
+- write, then send (``RedisHistory``'s default) against ``write_before_send=False`` in the same run:
+  the live delivery of the gap (with write-then-send, "live" is the rate up to the last frame
+  reaching its socket, which it does once written) and the latency of one event, ``push`` to its
+  socket (median and p99 of ``--pings`` events), next to a Redis ``PING`` round trip.
 - the Redis commands per frame with the store off and on (``INFO commandstats``), and the CPU time
   per frame delivered and written, of this process (against the in-process history's) and of
   redis-server (``INFO cpu``), with the store off and on: unlike the rates, it does not count the
@@ -149,10 +153,14 @@ async def replay_vs_live(events: int, history: History | None = None) -> tuple[f
     return live, written, replay
 
 
-def _redis_parts(url: str, prefix: str, owner: str | None, max_pending: int = 10_000) -> tuple[Any, Any]:
+def _redis_parts(
+    url: str, prefix: str, owner: str | None, max_pending: int = 10_000, *, write_before_send: bool = True
+) -> tuple[Any, Any]:
     from beeflow_websocket.redis import RedisHistory, RedisSessionStore
 
-    history = RedisHistory(url, key_prefix=prefix, max_events=1000, max_pending=max_pending)
+    history = RedisHistory(
+        url, key_prefix=prefix, max_events=1000, max_pending=max_pending, write_before_send=write_before_send
+    )
     store = None if owner is None else RedisSessionStore(history, owner=owner)
     return history, store
 
@@ -164,14 +172,88 @@ async def _close(dispatcher: Dispatcher, history: Any, store: Any) -> None:
     await history.aclose()
 
 
-async def redis_replay(url: str, events: int, store: bool) -> tuple[float, float, float]:
+async def redis_replay(
+    url: str, events: int, store: bool, *, write_before_send: bool = True
+) -> tuple[float, float, float]:
     """(live, written, replay) with the history in Redis, with or without the session store."""
-    history, session_store = _redis_parts(url, f"bench-{uuid.uuid4().hex[:8]}", "a" if store else None)
+    owner = "a" if store else None
+    history, session_store = _redis_parts(
+        url, f"bench-{uuid.uuid4().hex[:8]}", owner, write_before_send=write_before_send
+    )
     dispatcher = Dispatcher(history=history, store=session_store)
     live, written, resume = await _live(dispatcher, events, history)
     replay = await _replay(dispatcher, resume, events)
     await _close(dispatcher, history, session_store)
     return live, written, replay
+
+
+async def push_latency(url: str | None, pings: int, *, write_before_send: bool = True) -> list[float]:
+    """Seconds from ``Dispatcher.push`` of one event to its frame reaching the socket, one at a time,
+    on a live session with the store on (without ``url``: the in-process history)."""
+    history: Any = None
+    session_store: Any = None
+    if url is not None:
+        prefix = f"bench-{uuid.uuid4().hex[:8]}"
+        history, session_store = _redis_parts(url, prefix, "a", write_before_send=write_before_send)
+    dispatcher = Dispatcher(history=history, store=session_store)
+    arrived = asyncio.Event()
+
+    async def keep(text: str) -> None:
+        arrived.set()
+
+    connection = dispatcher.connection(send=keep, close=_no_close, user_id=1, handshake=negotiate(["beeflow.v2"]))
+    await dispatcher.open(connection)
+    group = uuid.uuid4().hex
+    await connection.join_group(group)
+    await _flush(history)
+    times = []
+    for n in range(pings + 10):
+        await asyncio.sleep(0.001)  # the writer is idle: each event is alone in its loop turn
+        arrived.clear()
+        start = time.perf_counter()
+        await dispatcher.push(Tick(recipient="group", recipient_id=group, payload={"n": n}))
+        await asyncio.wait_for(arrived.wait(), 10)
+        if n >= 10:  # the first ten warm up
+            times.append(time.perf_counter() - start)
+    await connection.shutdown()
+    if history is None:
+        await dispatcher.sessions.close()
+    else:
+        await _close(dispatcher, history, session_store)
+    return times
+
+
+async def ping_times(url: str, pings: int) -> list[float]:
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(url) as client:
+        await client.ping()
+        times = []
+        for _ in range(pings):
+            start = time.perf_counter()
+            await client.ping()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def _p(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1e6
+
+
+async def latency_rows(url: str, pings: int) -> None:
+    rows = {
+        "in-process history": await push_latency(None, pings),
+        "Redis history + store, write_before_send=False": await push_latency(url, pings, write_before_send=False),
+        "Redis history + store, write then send": await push_latency(url, pings),
+        "Redis PING round trip (redis-py)": await ping_times(url, pings),
+    }
+    print(f"  one event, push to its socket (median / p99 of {pings}), {load()}:")
+    for name, times in rows.items():
+        print(f"    {name}: {_p(times, 0.5):.0f} / {_p(times, 0.99):.0f} us")
+    names = list(rows)
+    off, on, ping = (statistics.median(rows[name]) for name in names[1:])
+    print(f"    write then send adds {(on - off) * 1e6:.0f} us at the median: {(on - off) / ping:.1f} PING round trips")
 
 
 async def adopted_replay(url: str, events: int) -> float:
@@ -342,6 +424,7 @@ async def redis_rows(args: argparse.Namespace, url: str) -> None:
             "in-process": lambda: replay_vs_live(events),
             "off": lambda: redis_replay(url, events, store=False),
             "on": lambda: redis_replay(url, events, store=True),
+            "unsafe": lambda: redis_replay(url, events, store=True, write_before_send=False),
             "adopted": lambda: _single(adopted_replay(url, events)),
         },
     )
@@ -355,6 +438,12 @@ async def redis_rows(args: argparse.Namespace, url: str) -> None:
             f" replay/live {r_replay / r_live:.1f}"
         )
     print(f"  store on / off: live {on[0] / off[0]:.2f}, written {on[1] / off[1]:.2f}, replay {on[2] / off[2]:.2f}")
+    unsafe = medians["unsafe"]
+    print(
+        f"  history + store, write_before_send=False: live {unsafe[0]:,.0f} ev/s, written {unsafe[1]:,.0f} ev/s;"
+        f" write then send / False: live {on[0] / unsafe[0]:.2f}, written {on[1] / unsafe[1]:.2f}"
+    )
+    await latency_rows(url, args.pings)
     print(
         f"  adopted on another worker (claim + replay): {adopted:,.0f} ev/s, /live with store {adopted / on[0]:.1f},"
         f" /replay on the same worker {adopted / on[2]:.2f}, {load()}"
@@ -415,6 +504,7 @@ async def main() -> None:
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis rows")
     parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pings", type=int, default=500, help="events for the push-to-socket latency")
     parser.add_argument("--heap-sessions", type=int, default=3000, help="sessions for the Python heap with Redis")
     args = parser.parse_args()
     if args.memory_child:

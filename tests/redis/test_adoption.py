@@ -72,6 +72,8 @@ async def test_a_session_parked_on_one_worker_resumes_on_the_other(
     async with AsyncWebSocketTestClient(a.dispatcher, sessions=True, user_id="ann") as client:
         await client.request("room.join", {"room": "room"})
         await said(a, kit, "seen")
+        assert await a.history.flush()  # write, then send: the client has it once Redis has it
+        assert texts(client.received) == ["seen"]
         await client.drop()
         for number in range(20):
             await said(a, kit, f"missed {number}")
@@ -83,6 +85,7 @@ async def test_a_session_parked_on_one_worker_resumes_on_the_other(
             assert texts(again.replayed) == [f"missed {number}" for number in range(20)]
             assert again.connection.groups == {"room"}
             await said(b, kit, "live")
+            assert await b.history.flush()
             assert texts(again.received)[-1] == "live"
             numbered = seqs(client.received) + seqs(again.received)
             assert numbered == list(range(1, len(numbered) + 1))
@@ -146,8 +149,8 @@ async def test_an_action_running_on_the_old_worker_is_answered_503_on_the_new_on
     async with AsyncWebSocketTestClient(a.dispatcher, sessions=True) as client:
         waiting = asyncio.create_task(client.send("wait", {"text": "late"}))
         await asyncio.wait_for(gate.started.wait(), 5)
+        assert await a.history.flush()  # write, then send: the client has what the action said so far
         await client.drop()
-        assert await a.history.flush()
         async with AsyncWebSocketTestClient(b.dispatcher, resume=resume_of(client)) as again:
             problems = [frame for frame in again.received if "status" in frame]
             assert [(p["status"], p["code"]) for p in problems] == [(503, "websocket_action_interrupted")]

@@ -157,14 +157,15 @@ async def test_redis_down_buffers_within_the_bound_then_drops_and_refuses_the_ga
     assert await history.flush()
     redis_server.kill()
     try:
-        fill(history, 8, start=3)  # 3..10: 3, 4 and 5 no longer fit the queue
-        assert history.health().dropped == 3
-        assert await history.replay("s", 1) is None  # needs the dropped frames
+        fill(history, 1, start=3)
         for _ in range(100):  # the writer notices the outage within one timeout
             if not history.health().connected:
                 break
             await asyncio.sleep(0.05)
         assert not history.health().connected
+        fill(history, 7, start=4)  # 3..10: 3, 4 and 5 no longer fit the queue
+        assert history.health().dropped == 3
+        assert await history.replay("s", 1) is None  # needs the dropped frames
         assert await history.replay("s", 8) is None  # Redis down: no replay, at once
     finally:
         redis_server.start()

@@ -170,7 +170,10 @@ export interface SessionFrame {
     /**
      * Present only when the client asked to resume and the server could not: unknown-session (never seen, or expired),
      * epoch-changed (the epoch the client named is not the current one), history-gap (the history no longer holds every
-     * frame after the client's seq, or the session never sent that seq), user-changed (the handshake's user is not the
+     * frame after the client's seq: evicted by count, bytes or age; the client names a seq the history does not have:
+     * the session never sent it, or a worker sent it while Redis was unreachable and then died; the history cannot be
+     * read now: Redis is down; or, for a session another worker adopted, the hub's journal no longer holds every
+     * delivery since the previous owner last wrote: trimmed or expired), user-changed (the handshake's user is not the
      * session's user).
      */
     resync?: "unknown-session" | "epoch-changed" | "history-gap" | "user-changed";

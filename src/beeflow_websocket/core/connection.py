@@ -312,6 +312,8 @@ class Connection:
         """Wait until every action started by :meth:`receive` has finished and its frames are sent."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._session is not None:
+            await self._session.sent()  # frames waiting for the history's write
         await self._outgoing.drained()
 
     async def deliver(self, delivery: Delivery) -> None:

@@ -14,9 +14,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["History", "MemoryHistory"]
+__all__ = ["History", "MemoryHistory", "WrittenLater"]
 
 
 class History(Protocol):
@@ -40,6 +40,24 @@ class History(Protocol):
     def record(self, session: str, seq: int, frame: str) -> None: ...
     async def replay(self, session: str, after_seq: int) -> list[str] | None: ...
     async def forget(self, session: str) -> None: ...
+
+
+@runtime_checkable
+class WrittenLater(Protocol):
+    """A :class:`History` that writes in the background (``RedisHistory``) and says when a frame is written.
+
+    A session sends a frame only once the history holds it (write, then send), so a client never
+    has a frame that a process adopting its session could not replay. ``ticket`` is what the frame
+    recorded last waits for (0: nothing, it may be sent now: the history does not gate sends, or
+    cannot write at the moment); ``written`` tells whether a ticket's write is done (or will not be
+    waited for any more); ``when_written`` calls back once it is. ``room`` waits while the writer is
+    too far behind, so a broadcast to many sessions goes at the history's pace.
+    """
+
+    def ticket(self) -> int: ...
+    def written(self, ticket: int) -> bool: ...
+    def when_written(self, ticket: int, callback: Callable[[], None]) -> None: ...
+    async def room(self) -> None: ...
 
 
 @dataclass(slots=True)

@@ -205,6 +205,13 @@ class Outgoing:
             self._push(frame)
         self._start_drain(frames[0])
 
+    async def room(self) -> None:
+        """Wait while the queue is over its limits, as :meth:`write` does (after :meth:`start`)."""
+        if self._gone:
+            raise TransportGone
+        if self._full():
+            await self._wait_for_room()
+
     async def close(self, code: int, reason: str) -> None:
         """Close after the queued frames (waiting at most ``grace`` seconds for them)."""
         if self._closing is not None:

@@ -10,6 +10,11 @@ actions keep running and their frames are recorded too. A new connection naming 
 recorded frame after its ``seq``, then live frames, with nothing in between lost or repeated.
 When the window ends the session's running actions are cancelled and it is forgotten.
 
+With a history that writes in the background (:class:`~.history.WrittenLater`: ``RedisHistory``)
+a frame is handed to the front only once the history holds it (write, then send), in ``seq``
+order: a client never holds a frame that the history, and so a process adopting the session,
+does not have.
+
 With a session store, a hub that journals deliveries (``RedisHub``) gives each delivery to the
 session's addresses a *mark*; the session records the last mark it numbered with its frames, and a
 process that adopts it numbers the journaled deliveries after that mark (those the previous owner
@@ -25,13 +30,14 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, cast
 
 from .config import ResumeConfig
 from .frames import event_frame, problem_frame, session_frame
 from .handshake import ResumeRequest
-from .history import History, MemoryHistory
+from .history import History, MemoryHistory, WrittenLater
 from .hub import Delivery, Hub
 from .ids import new_msg_id
 from .outgoing import Outgoing, TransportGone
@@ -68,6 +74,9 @@ CLOSE_TAKEN_OVER = 1000
 TAKEN_OVER_REASON = "session resumed on another connection"
 
 Make = Callable[[int], str]
+
+#: Own answers an action may have waiting for the history's write before it waits too.
+_AHEAD = 256
 
 
 class Journal(Protocol):
@@ -122,6 +131,13 @@ class Session:
         # Outgoing: live; list: frames made while a front is being greeted; None: parked.
         self._outlet: Outgoing | list[tuple[int, str]] | None = None
         self._expiry: asyncio.TimerHandle | None = None
+        #: Write, then send: frames numbered but not yet written (ticket, seq, frame, own answer);
+        #: made when first needed (an idle session holds no deque).
+        self._unsent: deque[tuple[int, int, str, bool]] | None = None
+        self._awaiting = False
+        self._sent: list[tuple[int, asyncio.Future[None]]] | None = None
+        #: Frames up to this seq went in the greeting (its replay): not sent again.
+        self._floor = 0
 
     def __repr__(self) -> str:
         state = "ended" if self.ended else "parked" if self.front is None else "live"
@@ -161,9 +177,17 @@ class Session:
         """Number, record and send one of the session's own answers (waits while its queue is full);
         ``finishes``: the req_id this frame is the last answer to."""
         seq, frame = self._number(make, finishes)
+        # TransportGone: the socket went (its front parked the session); the frame is in the history.
+        if self._held_back(seq, frame, own=True):
+            if self._unsent and len(self._unsent) > _AHEAD:
+                await self.sent(seq)  # an action that never yields must let the writer run
+            outlet = self._outlet
+            if isinstance(outlet, Outgoing):
+                with contextlib.suppress(TransportGone):
+                    await outlet.room()
+            return
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
-            # TransportGone: the socket went (its front parked the session); the frame is in the history.
             with contextlib.suppress(TransportGone):
                 await outlet.write(frame)
         elif outlet is not None:
@@ -172,11 +196,78 @@ class Session:
     def offer(self, make: Make, *, finishes: str | None = None, mark: int = 0) -> None:
         """Number, record and queue a delivery without waiting."""
         seq, frame = self._number(make, finishes, mark)
+        if not self._held_back(seq, frame, own=False):
+            self._pass(seq, frame, own=False)
+
+    def _held_back(self, seq: int, frame: str, *, own: bool) -> bool:
+        """Keep the frame until the history wrote it (write, then send); false: send it now."""
+        gate = self._sessions.gate
+        if gate is None or self._outlet is None or self.adopted_elsewhere:
+            return False
+        ticket = gate.ticket()
+        unsent = self._unsent
+        if not unsent and (ticket == 0 or gate.written(ticket)):
+            return False
+        if unsent is None:
+            unsent = self._unsent = deque()
+        unsent.append((ticket, seq, frame, own))
+        if not self._awaiting:
+            self._awaiting = True
+            gate.when_written(unsent[0][0], self._written)
+        return True
+
+    def _written(self) -> None:
+        """The history wrote some of the frames held back: send them, in order."""
+        self._awaiting = False
+        gate, unsent = self._sessions.gate, self._unsent
+        assert gate is not None
+        assert unsent is not None
+        while unsent and gate.written(unsent[0][0]):
+            _, seq, frame, own = unsent.popleft()
+            self._pass(seq, frame, own=own)
+        if unsent:
+            self._awaiting = True
+            gate.when_written(unsent[0][0], self._written)
+        self._wake_sent()
+
+    def _pass(self, seq: int, frame: str, *, own: bool) -> None:
         outlet = self._outlet
         if isinstance(outlet, Outgoing):
-            outlet.offer(frame)
+            if seq <= self._floor or self.adopted_elsewhere:
+                return  # in the replay already; or the adopting process numbers this seq now
+            if own:
+                outlet.start([frame])  # its action waits for room (``Outgoing.room``) in ``write``
+            else:
+                outlet.offer(frame)
         elif outlet is not None:
             outlet.append((seq, frame))
+
+    async def sent(self, through: int | None = None) -> None:
+        """Wait until no frame up to seq ``through`` (default: every one so far) waits for the
+        history's write: sent, or dropped with the socket."""
+        limit = self.seq if through is None else through
+        while self._unsent and self._unsent[0][1] <= limit:
+            future = asyncio.get_running_loop().create_future()
+            if self._sent is None:
+                self._sent = []
+            self._sent.append((limit, future))
+            await future
+
+    def _wake_sent(self) -> None:
+        first = self._unsent[0][1] if self._unsent else None
+        waiting = []
+        for limit, future in self._sent or ():
+            if first is not None and first <= limit:
+                waiting.append((limit, future))
+            elif not future.done():
+                future.set_result(None)
+        self._sent = waiting or None
+
+    def _drop_unsent(self) -> None:
+        # The frames are in the history: a client resuming gets them from there.
+        if self._unsent:
+            self._unsent.clear()
+        self._wake_sent()
 
     async def deliver(self, delivery: Delivery) -> None:
         """An event addressed to the session's websocket id, user or groups (the hub's ``Member``)."""
@@ -186,6 +277,9 @@ class Session:
             self._held.append(delivery)
             return
         self._number_delivery(delivery)
+        gate = self._sessions.gate
+        if gate is not None:
+            await gate.room()  # a broadcast to many sessions goes at the history's pace
 
     def hold(self) -> None:
         """Keep journaled deliveries until :meth:`catch_up` (while adopting)."""
@@ -227,6 +321,7 @@ class Session:
             return
         buffered = self._outlet if isinstance(self._outlet, list) else []
         frames = [*greeting.frames, *(frame for seq, frame in buffered if seq > greeting.after)]
+        self._floor = greeting.after
         self._outlet = outgoing
         outgoing.start(frames)
 
@@ -236,6 +331,7 @@ class Session:
             return
         self.front = None
         self._outlet = None
+        self._drop_unsent()
         window = self._sessions.config.window
         loop = asyncio.get_running_loop()
         if window > 0:
@@ -284,6 +380,7 @@ class Session:
         self._sessions.discard(self)
         front, self.front = self.front, None
         self._outlet = None
+        self._drop_unsent()
         if front is not None:
             front.taken_over()
         tasks = [task for task in self.tasks if task is not asyncio.current_task()]
@@ -326,6 +423,8 @@ class Sessions:
         )
         #: Shares the sessions with other processes so they can adopt them (``None``: this process only).
         self.store = store
+        #: A history that writes in the background: sessions send a frame once it is written.
+        self.gate: WrittenLater | None = self.history if isinstance(self.history, WrittenLater) else None
         self._sessions: dict[str, Session] = {}
         self._ending: set[asyncio.Task[None]] = set()
         if store is not None:

@@ -3,26 +3,35 @@
 Each session's frames go to a Redis Stream ``<prefix>:h:<session>`` (one entry per frame: ``s`` its
 seq, ``f`` the frame), trimmed to about ``max_events`` entries and expiring ``max_age`` seconds after
 the last write. :meth:`RedisHistory.record` never waits: frames are queued and a writer task sends
-them in pipelines as soon as the event loop is free. That queue is what a ``kill -9`` of the
-process can lose; a resume that needs a lost frame gets ``history-gap``, never a partial replay.
+them in pipelines as soon as the event loop is free. A session sends a frame to its client only
+once its write is acknowledged (``write_before_send``, on by default; see
+:class:`~beeflow_websocket.core.history.WrittenLater`): what a ``kill -9`` of the process loses from
+that queue was never sent, so the process adopting the session numbers it again (deliveries, from
+the hub's journal) or answers its action as interrupted. While Redis is unreachable frames are sent
+unwritten, and a resume that needs one of them gets ``history-gap``, never a partial replay.
 
 The *epoch* is the key ``<prefix>:epoch``, set once with ``SET NX`` by the first process to reach
 the Redis, and checked on every write. A Redis that lost its data (a restart without persistence,
 a flush) no longer has it: the next process to notice sets a new one, every process adopts it, and
 a client naming the old one gets ``epoch-changed``.
 
-While Redis is unreachable, frames wait in the queue (at most ``max_pending``); past that the oldest
-are dropped and their sessions can no longer be replayed from before them (``history-gap``).
+While Redis is reachable, a delivery waits (:meth:`RedisHistory.room`) while more than
+``max_pending`` frames are queued, so a broadcast to more sessions than that goes at Redis's pace and
+drops nothing. While Redis is unreachable, frames wait in the queue (at most ``max_pending``); past
+that the oldest are dropped and their sessions can no longer be replayed from before them
+(``history-gap``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import heapq
+import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,7 +119,10 @@ class RedisHistory(RedisClientSettings):
 
     ``max_events`` and ``max_age`` bound each session's stream (give them ``ResumeConfig``'s
     ``max_frames`` and its window or ``max_age``); ``max_pending`` bounds the frames this process
-    holds while Redis is unreachable; ``timeout`` bounds each Redis call. Give every application
+    holds while Redis is unreachable (while it is reachable, deliveries wait for the writer past
+    it); ``timeout`` bounds each Redis call. ``write_before_send`` (default on): a session's frame
+    goes to its client only once it is in Redis, so a ``kill -9`` of this process loses nothing a
+    client saw (it costs each frame about one Redis round trip of latency). Give every application
     sharing a Redis database its own ``key_prefix``.
     """
 
@@ -126,6 +138,7 @@ class RedisHistory(RedisClientSettings):
         min_backoff: float = 0.1,
         max_backoff: float = 2.0,
         redis_options: dict[str, Any] | None = None,
+        write_before_send: bool = True,
     ) -> None:
         if max_events < 1 or max_pending < 1 or max_age <= 0 or timeout <= 0:
             raise ValueError("RedisHistory needs max_events, max_pending, max_age and timeout above 0")
@@ -141,6 +154,7 @@ class RedisHistory(RedisClientSettings):
         self.max_events = max_events
         self.max_age = max_age
         self.max_pending = max_pending
+        self.write_before_send = write_before_send
         self._epoch_key = f"{key_prefix}:epoch"
         # Until Redis is reached this process's own proposal; replaced by the one Redis holds.
         self._epoch = os.urandom(8).hex()
@@ -153,6 +167,9 @@ class RedisHistory(RedisClientSettings):
         self._queued = 0  # ops ever queued
         self._done = 0  # ops ever written or dropped
         self._waiters: list[tuple[int, asyncio.Future[bool], bool]] = []
+        #: Callbacks of sessions waiting to send frames: (ticket, order, callback), a heap.
+        self._acks: list[tuple[int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -231,6 +248,26 @@ class RedisHistory(RedisClientSettings):
             return None
         return _contiguous(_entries(blob), after_seq, last)
 
+    # Write, then send (WrittenLater).
+
+    def ticket(self) -> int:
+        """What the frame recorded last waits for before it is sent (0: nothing)."""
+        if not self.write_before_send or self._health.down:
+            return 0  # Redis unreachable: local connections keep getting their frames
+        return self._queued
+
+    def written(self, ticket: int) -> bool:
+        # Redis down, or no writer any more (closed): nothing waits for a write that will not come.
+        return ticket <= self._done or self._health.down or self._writer is None
+
+    def when_written(self, ticket: int, callback: Callable[[], None]) -> None:
+        heapq.heappush(self._acks, (ticket, next(self._order), callback))
+
+    async def room(self) -> None:
+        """Wait while more than ``max_pending`` frames are queued and Redis is reachable (at most ``timeout``)."""
+        if len(self._pending) > self.max_pending and not self._health.down:
+            await self._flushed(self._queued - self.max_pending)
+
     async def forget(self, session: str) -> None:
         if self._last.pop(session, None) is None:
             return
@@ -264,6 +301,7 @@ class RedisHistory(RedisClientSettings):
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
             self._writer = None
+        self._fire_acks()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -283,6 +321,7 @@ class RedisHistory(RedisClientSettings):
         self._loop = loop
         self._client = None
         self._waiters = []  # futures of a closed loop: nobody waits on them any more
+        self._acks = []
         self._wake = asyncio.Event()
         self._writer = loop.create_task(self._write_forever(), name="beeflow-websocket-redis-history")
 
@@ -294,7 +333,8 @@ class RedisHistory(RedisClientSettings):
     def _queue(self, op: _Op) -> None:
         self._pending.append(op)
         self._queued += 1
-        while len(self._pending) > self.max_pending:
+        # Only while Redis is unreachable: while it is not, deliveries wait for room (``room``).
+        while len(self._pending) > self.max_pending and self._health.down:
             self._drop(self._pending.popleft())
         self._wake.set()
 
@@ -307,6 +347,9 @@ class RedisHistory(RedisClientSettings):
         self._release()
 
     def _release(self) -> None:
+        acks = self._acks
+        while acks and acks[0][0] <= self._done:
+            _call(heapq.heappop(acks)[2])
         waiting = []
         for mark, future, patient in self._waiters:
             if self._done >= mark:
@@ -414,6 +457,8 @@ class RedisHistory(RedisClientSettings):
         self._epoch_checked = False
         if self._store is not None:
             self._store.loaded = False  # a restarted Redis has no scripts
+        # Sessions send what waited for its write unwritten (``written`` is true while Redis is down).
+        self._fire_acks()
         # A replay does not wait for Redis to come back: it answers history-gap at once.
         for _, future, patient in self._waiters:
             if not patient and not future.done():
@@ -422,6 +467,19 @@ class RedisHistory(RedisClientSettings):
 
     def _recovered(self) -> None:
         self._health.recovered("write")
+
+    def _fire_acks(self) -> None:
+        acks, self._acks = self._acks, []
+        for _, _, callback in sorted(acks):
+            _call(callback)
+
+
+def _call(callback: Callable[[], None]) -> None:
+    # A session's callback must not stop the writer that serves every session.
+    try:
+        callback()
+    except Exception:
+        logger.exception("Redis history: sending frames after their write failed")
 
 
 def _entries(blob: bytes) -> Iterator[tuple[int, bytes]]:

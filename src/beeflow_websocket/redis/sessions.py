@@ -14,7 +14,8 @@ refused. The claim also publishes ``<session> <fence>`` on ``<prefix>:lost:<old 
 each store subscribes to; either way the old owner is told (``on_lost``) that the session is no
 longer its own. Frames
 it had not written yet are not in the history: the ``seq`` the new owner continues from is the last
-one written, and a client that saw more is told ``history-gap``.
+one written. The client has seen none of them (a frame is sent once written: ``write_before_send``),
+unless they were sent while Redis was unreachable; a client that saw more is told ``history-gap``.
 """
 
 from __future__ import annotations
