@@ -266,20 +266,17 @@ class _Planner:
                     needed.add(key)
             return relaxed, exact
         if kind == "array":
-            return self.array(schema, relaxed, relevant, pointer, exact, needed)
+            relaxed, items_exact = self.array(schema, relaxed, relevant, pointer, needed)
+            return relaxed, exact and items_exact
         if kind == "object":
             return self.object(schema, relaxed, relevant, pointer, exact)
         return relaxed, exact and not relevant
 
     def array(
-        self,
-        schema: dict[str, Any],
-        relaxed: dict[str, Any],
-        relevant: set[str],
-        pointer: str,
-        exact: bool,
-        needed: set[str],
+        self, schema: dict[str, Any], relaxed: dict[str, Any], relevant: set[str], pointer: str, needed: set[str]
     ) -> tuple[Any, bool]:
+        """The relaxed array schema, and whether its model type is exact on its own."""
+        exact = True
         for key in ("minItems", "maxItems"):
             if key in relevant:
                 relaxed[key] = schema[key]

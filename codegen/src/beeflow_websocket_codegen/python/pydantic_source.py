@@ -174,6 +174,11 @@ def field_name(wire: str, taken: set[str]) -> str:
     name = _base_name(wire)
     if keyword.iskeyword(name) or name in _MODEL_ATTRIBUTES:
         name += "_"
+    return _unused(name, taken)
+
+
+def _unused(name: str, taken: set[str]) -> str:
+    """``name``, or the first of ``name_1``, ``name_2``, ... not in ``taken`` (and now taken)."""
     candidate, counter = name, 1
     while candidate in taken or not candidate.isidentifier():
         candidate = f"{name}_{counter}"
@@ -187,12 +192,7 @@ def member_name(value: str, taken: set[str]) -> str:
     name = _base_name(value).upper()
     if keyword.iskeyword(name) or name in ("MRO", "_"):
         name += "_"
-    candidate, counter = name, 1
-    while candidate in taken or not candidate.isidentifier():
-        candidate = f"{name}_{counter}"
-        counter += 1
-    taken.add(candidate)
-    return candidate
+    return _unused(name, taken)
 
 
 def _singular(name: str) -> str:
