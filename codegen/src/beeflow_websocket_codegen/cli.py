@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import VERSION_LINE, __version__
+from .cli_values import convert_without_pydantic
 from .config import Overrides, Settings, load_settings
 from .errors import Diagnostic, SpecError, display_path
 
@@ -52,6 +53,7 @@ def _plain_help(command: typer.core.TyperCommand | typer.core.TyperGroup) -> Non
 def _flag_without_type(option: typer.core.TyperOption | None) -> typer.core.TyperOption | None:
     if option is not None:
         option.metavar = ""
+        convert_without_pydantic([option])
     return option
 
 
@@ -59,6 +61,7 @@ class _Command(typer.core.TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_help(self)
+        convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
@@ -68,6 +71,7 @@ class _Group(typer.core.TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _plain_help(self)
+        convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
