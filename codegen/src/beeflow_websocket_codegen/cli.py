@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
-from rich.console import Console
-from rich.markup import escape
 
 from . import VERSION_LINE, __version__
 from .cli_values import convert_without_pydantic
 from .config import Overrides, Settings, load_settings
 from .errors import Diagnostic, SpecError, display_path
+from .output import Output, escape
 
 if TYPE_CHECKING:
     from .project import PythonPlan
@@ -34,18 +33,31 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 
+#: Commands whose help is escaped already (escaping twice would show the backslashes).
+_ESCAPED: set[typer.core.TyperCommand | typer.core.TyperGroup] = set()
+
+
 def _plain_help(command: typer.core.TyperCommand | typer.core.TyperGroup) -> None:
     """Make the help of ``command`` and its parameters render as written.
 
     Typer renders help through rich, which reads ``[tool.beeflow-websocket]`` as a markup tag and
-    drops it; every text here is plain, so it is escaped. Typer also shows a value type for every
-    parameter, ``<bool>`` for flags, which take no value: an empty metavar shows none.
+    drops it; every text here is plain, so it is escaped, when the help is shown (escaping needs
+    rich, which no other path of a command loads).
     """
+    if command in _ESCAPED:
+        return
+    _ESCAPED.add(command)
     if command.help:
         command.help = escape(command.help)
     for param in command.params:
         if isinstance(param, typer.core.TyperOption | typer.core.TyperArgument) and param.help:
             param.help = escape(param.help)
+
+
+def _flags_without_type(params: list[Any]) -> None:
+    """Typer shows a value type for every parameter, ``<bool>`` for flags, which take no value: an empty
+    metavar shows none."""
+    for param in params:
         if isinstance(param, typer.core.TyperOption) and param.is_flag:
             param.metavar = ""
 
@@ -60,21 +72,32 @@ def _flag_without_type(option: typer.core.TyperOption | None) -> typer.core.Type
 class _Command(typer.core.TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_help(self)
+        _flags_without_type(self.params)
         convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_help(self)
+        super().format_help(ctx, formatter)
 
 
 class _Group(typer.core.TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_help(self)
+        _flags_without_type(self.params)
         convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # The list of commands shows each command's help too.
+        for command in (self, *self.commands.values()):
+            if isinstance(command, typer.core.TyperCommand | typer.core.TyperGroup):
+                _plain_help(command)
+        super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
@@ -87,8 +110,8 @@ app = typer.Typer(
 )
 
 
-def _console(*, stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+def _console(*, stderr: bool = False) -> Output:
+    return Output(stderr=stderr)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -290,7 +313,7 @@ def _warn(warnings: Iterable[Diagnostic]) -> None:
         console.print(f"[yellow]warning[/]: {escape(text)}")
 
 
-def _generate_python(plan: PythonPlan, started: float, console: Console) -> None:
+def _generate_python(plan: PythonPlan, started: float, console: Output) -> None:
     from .project import write_generated
 
     report = write_generated(plan)
@@ -316,7 +339,7 @@ def _generate_python(plan: PythonPlan, started: float, console: Console) -> None
         )
 
 
-def _generate_typescript(plan: TypeScriptPlan, console: Console) -> None:
+def _generate_typescript(plan: TypeScriptPlan, console: Output) -> None:
     from .typescript.project import write_typescript
 
     started = time.perf_counter()
@@ -391,7 +414,7 @@ def _check_examples(spec: Path) -> bool:
     return not failures
 
 
-def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Console) -> bool:
+def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Output) -> bool:
     from .diff import diff_against_ref, read_allow_list
     from .diff.render import print_human, to_json
 
@@ -399,11 +422,11 @@ def _check_against(spec: Path, ref: str, allow: Path | None, output_format: Repo
     if output_format == "json":
         sys.stdout.write(to_json(report))
     else:
-        print_human(report, out)
+        print_human(report, out.console)
     return not report.failing
 
 
-def _check_typescript(settings: Settings, out: Console) -> bool:
+def _check_typescript(settings: Settings, out: Output) -> bool:
     from .typescript.project import check_typescript
 
     report = check_typescript(settings)
@@ -421,7 +444,7 @@ def _check_typescript(settings: Settings, out: Console) -> bool:
     return True
 
 
-def _check_python(settings: Settings, out: Console, *, full: bool) -> bool:
+def _check_python(settings: Settings, out: Output, *, full: bool) -> bool:
     from .project import check as run
 
     report = run(settings, full=full)
@@ -463,7 +486,7 @@ def diff_command(
     if output_format == "json":
         sys.stdout.write(to_json(report))
     else:
-        print_human(report, _console())
+        print_human(report, _console().console)
     if report.failing:
         raise typer.Exit(1)
 
