@@ -280,7 +280,9 @@ def generate(
     python_out: OutOption = None,
     config: ConfigOption = None,
     line_length: LineLengthOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Regenerate even when nothing changed.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Regenerate even when nothing changed since the last generate.")
+    ] = False,
     format_assertion: FormatAssertionOption = None,
     ts_out: TsOutOption = None,
     ts_runtime: TsRuntimeOption = None,
@@ -298,7 +300,7 @@ def generate(
     if settings.ts_out is not None:
         from .typescript.project import plan_typescript
 
-        ts_plan = plan_typescript(settings)
+        ts_plan = plan_typescript(settings, force=force)
     _warn([*(python_plan.warnings if python_plan else ()), *(ts_plan.warnings if ts_plan else ())])
     if python_plan is not None:
         _generate_python(python_plan, started, console)
@@ -379,8 +381,8 @@ def check(
         bool,
         typer.Option(
             "--full",
-            help="Regenerate the Python package in memory and compare every file, even when the manifest shows "
-            "that nothing changed since the last generate.",
+            help="Render the Python package and the TypeScript client in memory and compare every file, even when "
+            "the record of the last generate shows that nothing changed since.",
         ),
     ] = False,
 ) -> None:
@@ -397,7 +399,7 @@ def check(
     if settings.python_out is not None:
         ok = _check_python(settings, out, full=full) and ok
     if settings.ts_out is not None:
-        ok = _check_typescript(settings, out) and ok
+        ok = _check_typescript(settings, out, full=full) and ok
     if not ok:
         raise typer.Exit(1)
 
@@ -426,10 +428,10 @@ def _check_against(spec: Path, ref: str, allow: Path | None, output_format: Repo
     return not report.failing
 
 
-def _check_typescript(settings: Settings, out: Output) -> bool:
+def _check_typescript(settings: Settings, out: Output, *, full: bool) -> bool:
     from .typescript.project import check_typescript
 
-    report = check_typescript(settings)
+    report = check_typescript(settings, full=full)
     for diff in report.diffs.values():
         out.print(diff.rstrip("\n"), markup=False)
     for path in report.stale:
