@@ -22,11 +22,11 @@ import typer.core
 
 from . import VERSION_LINE, __version__
 from .cli_values import convert_without_pydantic
-from .config import Overrides, Settings, load_settings
 from .errors import Diagnostic, SpecError, display_path
 from .output import Output, escape
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .project import PythonPlan
     from .typescript.project import TypeScriptPlan
 
@@ -280,14 +280,14 @@ def generate(
     python_out: OutOption = None,
     config: ConfigOption = None,
     line_length: LineLengthOption = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Regenerate even when nothing changed since the last generate.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Regenerate even when nothing changed.")] = False,
     format_assertion: FormatAssertionOption = None,
     ts_out: TsOutOption = None,
     ts_runtime: TsRuntimeOption = None,
 ) -> None:
     """Write the Python package (your handler modules are only created) and/or the TypeScript client."""
+    from .config import Overrides, load_settings
+
     started = time.perf_counter()
     given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
     settings = load_settings(given, config=config)
@@ -388,6 +388,8 @@ def check(
 ) -> None:
     """Exit 1 when generated files are out of date (shows the diff), actions are unimplemented or the spec's examples
     break their schemas. Writes nothing."""
+    from .config import Overrides, load_settings
+
     given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
     settings = load_settings(given, config=config, need_output=against is None)
     # With --format json, stdout carries the JSON report alone; the other checks write to stderr.
