@@ -13,7 +13,10 @@ import json
 import re
 from pathlib import Path
 
-from beeflow_websocket_codegen.typescript.last_run import cache_folder
+import pytest
+from beeflow_websocket_codegen.config import Settings
+from beeflow_websocket_codegen.typescript import last_run
+from beeflow_websocket_codegen.typescript.last_run import cache_folder, fingerprint
 
 from .helpers import BASE, cli, run_python, write_spec
 
@@ -191,3 +194,24 @@ def test_check_fails_on_a_hand_edit_even_with_the_manifest_updated_to_match_with
     assert full.exit_code == 1
     assert "-# edited" in full.output
     assert "2 generated file(s) differ from the schema" in full.output  # problems.py and the manifest
+
+
+def test_the_record_is_that_of_one_generator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited generator (in a checkout, where the version stays the same) renders again."""
+    folder = tmp_path / "generator"
+    folder.mkdir()
+    source = folder / "emitter.py"
+    source.write_text("one")
+    first = fingerprint("1.0", [folder])
+    assert fingerprint("1.0", [folder]) == first
+    source.write_text("other")
+    assert fingerprint("1.0", [folder]) != first
+    assert fingerprint("1.1", [folder]) != fingerprint("1.0", [folder])
+
+    spec = write_spec(tmp_path, BASE)
+    web = tmp_path / "web"
+    assert cli("generate", spec, "--ts-out", web).exit_code == 0
+    settings = Settings(spec, None, ts_out=web)
+    assert last_run.unchanged(settings) is not None
+    monkeypatch.setattr(last_run, "generator_fingerprint", lambda: "another generator")
+    assert last_run.unchanged(settings) is None

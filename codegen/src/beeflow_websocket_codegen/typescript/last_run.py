@@ -31,7 +31,7 @@ from beeflow_websocket_codegen.errors import Diagnostic
 
 from .layout import CHECKOUT_RUNTIME
 
-__all__ = ["LastRun", "cache_folder", "remember", "unchanged"]
+__all__ = ["LastRun", "cache_folder", "fingerprint", "generator_fingerprint", "remember", "unchanged"]
 
 
 def cache_folder() -> Path:
@@ -56,7 +56,12 @@ def generator_fingerprint() -> str:
     runtime = find_spec("beeflow_websocket")
     if runtime is not None and runtime.submodule_search_locations:
         folders.append(Path(next(iter(runtime.submodule_search_locations))) / "jsonschema")
-    digest = hashlib.sha256(f"beeflow-websocket-codegen {__version__}\n".encode())
+    return fingerprint(f"beeflow-websocket-codegen {__version__}", folders)
+
+
+def fingerprint(version: str, folders: Iterable[Path]) -> str:
+    """``version`` and the path, size and modification time of every file under ``folders``."""
+    digest = hashlib.sha256(f"{version}\n".encode())
     for folder in folders:
         for root, directories, names in os.walk(folder):
             directories[:] = sorted(name for name in directories if name != "__pycache__")
