@@ -19,32 +19,45 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
-from rich.console import Console
-from rich.markup import escape
 
 from . import VERSION_LINE, __version__
-from .config import Overrides, Settings, load_settings
+from .cli_values import convert_without_pydantic
 from .errors import Diagnostic, SpecError, display_path
+from .output import Output, escape
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .project import PythonPlan
     from .typescript.project import TypeScriptPlan
 
 __all__ = ["app", "main"]
 
 
+#: Commands whose help is escaped already (escaping twice would show the backslashes).
+_ESCAPED: set[typer.core.TyperCommand | typer.core.TyperGroup] = set()
+
+
 def _plain_help(command: typer.core.TyperCommand | typer.core.TyperGroup) -> None:
     """Make the help of ``command`` and its parameters render as written.
 
     Typer renders help through rich, which reads ``[tool.beeflow-websocket]`` as a markup tag and
-    drops it; every text here is plain, so it is escaped. Typer also shows a value type for every
-    parameter, ``<bool>`` for flags, which take no value: an empty metavar shows none.
+    drops it; every text here is plain, so it is escaped, when the help is shown (escaping needs
+    rich, which no other path of a command loads).
     """
+    if command in _ESCAPED:
+        return
+    _ESCAPED.add(command)
     if command.help:
         command.help = escape(command.help)
     for param in command.params:
         if isinstance(param, typer.core.TyperOption | typer.core.TyperArgument) and param.help:
             param.help = escape(param.help)
+
+
+def _flags_without_type(params: list[Any]) -> None:
+    """Typer shows a value type for every parameter, ``<bool>`` for flags, which take no value: an empty
+    metavar shows none."""
+    for param in params:
         if isinstance(param, typer.core.TyperOption) and param.is_flag:
             param.metavar = ""
 
@@ -52,25 +65,39 @@ def _plain_help(command: typer.core.TyperCommand | typer.core.TyperGroup) -> Non
 def _flag_without_type(option: typer.core.TyperOption | None) -> typer.core.TyperOption | None:
     if option is not None:
         option.metavar = ""
+        convert_without_pydantic([option])
     return option
 
 
 class _Command(typer.core.TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_help(self)
+        _flags_without_type(self.params)
+        convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_help(self)
+        super().format_help(ctx, formatter)
 
 
 class _Group(typer.core.TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_help(self)
+        _flags_without_type(self.params)
+        convert_without_pydantic(self.params)
 
     def get_help_option(self, ctx: Any) -> typer.core.TyperOption | None:
         return _flag_without_type(super().get_help_option(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # The list of commands shows each command's help too.
+        for command in (self, *self.commands.values()):
+            if isinstance(command, typer.core.TyperCommand | typer.core.TyperGroup):
+                _plain_help(command)
+        super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
@@ -83,8 +110,8 @@ app = typer.Typer(
 )
 
 
-def _console(*, stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+def _console(*, stderr: bool = False) -> Output:
+    return Output(stderr=stderr)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -259,6 +286,8 @@ def generate(
     ts_runtime: TsRuntimeOption = None,
 ) -> None:
     """Write the Python package (your handler modules are only created) and/or the TypeScript client."""
+    from .config import Overrides, load_settings
+
     started = time.perf_counter()
     given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
     settings = load_settings(given, config=config)
@@ -271,7 +300,7 @@ def generate(
     if settings.ts_out is not None:
         from .typescript.project import plan_typescript
 
-        ts_plan = plan_typescript(settings)
+        ts_plan = plan_typescript(settings, force=force)
     _warn([*(python_plan.warnings if python_plan else ()), *(ts_plan.warnings if ts_plan else ())])
     if python_plan is not None:
         _generate_python(python_plan, started, console)
@@ -286,7 +315,7 @@ def _warn(warnings: Iterable[Diagnostic]) -> None:
         console.print(f"[yellow]warning[/]: {escape(text)}")
 
 
-def _generate_python(plan: PythonPlan, started: float, console: Console) -> None:
+def _generate_python(plan: PythonPlan, started: float, console: Output) -> None:
     from .project import write_generated
 
     report = write_generated(plan)
@@ -312,7 +341,7 @@ def _generate_python(plan: PythonPlan, started: float, console: Console) -> None
         )
 
 
-def _generate_typescript(plan: TypeScriptPlan, console: Console) -> None:
+def _generate_typescript(plan: TypeScriptPlan, console: Output) -> None:
     from .typescript.project import write_typescript
 
     started = time.perf_counter()
@@ -352,13 +381,15 @@ def check(
         bool,
         typer.Option(
             "--full",
-            help="Regenerate the Python package in memory and compare every file, even when the manifest shows "
-            "that nothing changed since the last generate.",
+            help="Render the Python package and the TypeScript client in memory and compare every file, even when "
+            "the record of the last generate shows that nothing changed since.",
         ),
     ] = False,
 ) -> None:
     """Exit 1 when generated files are out of date (shows the diff), actions are unimplemented or the spec's examples
     break their schemas. Writes nothing."""
+    from .config import Overrides, load_settings
+
     given = Overrides(spec, python_out, line_length, format_assertion, ts_out, ts_runtime)
     settings = load_settings(given, config=config, need_output=against is None)
     # With --format json, stdout carries the JSON report alone; the other checks write to stderr.
@@ -370,7 +401,7 @@ def check(
     if settings.python_out is not None:
         ok = _check_python(settings, out, full=full) and ok
     if settings.ts_out is not None:
-        ok = _check_typescript(settings, out) and ok
+        ok = _check_typescript(settings, out, full=full) and ok
     if not ok:
         raise typer.Exit(1)
 
@@ -387,7 +418,7 @@ def _check_examples(spec: Path) -> bool:
     return not failures
 
 
-def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Console) -> bool:
+def _check_against(spec: Path, ref: str, allow: Path | None, output_format: ReportFormat, out: Output) -> bool:
     from .diff import diff_against_ref, read_allow_list
     from .diff.render import print_human, to_json
 
@@ -395,14 +426,14 @@ def _check_against(spec: Path, ref: str, allow: Path | None, output_format: Repo
     if output_format == "json":
         sys.stdout.write(to_json(report))
     else:
-        print_human(report, out)
+        print_human(report, out.console)
     return not report.failing
 
 
-def _check_typescript(settings: Settings, out: Console) -> bool:
+def _check_typescript(settings: Settings, out: Output, *, full: bool) -> bool:
     from .typescript.project import check_typescript
 
-    report = check_typescript(settings)
+    report = check_typescript(settings, full=full)
     for diff in report.diffs.values():
         out.print(diff.rstrip("\n"), markup=False)
     for path in report.stale:
@@ -417,7 +448,7 @@ def _check_typescript(settings: Settings, out: Console) -> bool:
     return True
 
 
-def _check_python(settings: Settings, out: Console, *, full: bool) -> bool:
+def _check_python(settings: Settings, out: Output, *, full: bool) -> bool:
     from .project import check as run
 
     report = run(settings, full=full)
@@ -459,7 +490,7 @@ def diff_command(
     if output_format == "json":
         sys.stdout.write(to_json(report))
     else:
-        print_human(report, _console())
+        print_human(report, _console().console)
     if report.failing:
         raise typer.Exit(1)
 

@@ -1,12 +1,15 @@
 """Writing and checking the TypeScript output (``--ts-out``).
 
 Unlike the Python package, the TypeScript folder holds no user code: every file in it is
-generated, rewritten only when its content changes, and compared by ``check``. Rendering takes
-well under a second, so there is no manifest: each run renders and compares.
+generated, rewritten only when its content changes, and compared by ``check``. A run with nothing
+changed since the last one is answered from the record of that run (see :mod:`.last_run`) without
+loading the schema or the emitter.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +19,8 @@ from beeflow_websocket_codegen.errors import Diagnostic, SpecError, display_path
 from beeflow_websocket_codegen.files import drift, relative_path, write_if_changed
 from beeflow_websocket_codegen.project import load_protocol
 
-from .emitter import HEADER_MARK, emit_declarations, emit_typescript
+from . import last_run
+from .layout import HEADER_MARK
 
 if TYPE_CHECKING:
     from beeflow_websocket_codegen.ir import Protocol
@@ -63,6 +67,8 @@ def render_typescript(settings: Settings) -> dict[Path, str]:
 
 
 def _render(settings: Settings) -> tuple[dict[Path, str], Protocol]:
+    from .emitter import emit_declarations, emit_typescript
+
     assert settings.ts_out is not None
     out = settings.ts_out
     protocol = load_protocol(settings.spec, shared_schemas=True)
@@ -82,11 +88,16 @@ def _generated_by_us(path: Path) -> bool:
         return False
 
 
-def _stale(settings: Settings, files: dict[Path, str]) -> list[Path]:
+def _stale(settings: Settings, files: Collection[Path]) -> list[Path]:
     assert settings.ts_out is not None
     if settings.ts_out.suffix == ".ts" or not settings.ts_out.is_dir():
         return []
-    return [path for path in sorted(settings.ts_out.rglob("*.ts")) if path not in files and _generated_by_us(path)]
+    known = {os.path.abspath(path) for path in files}
+    return [
+        path
+        for path in sorted(settings.ts_out.rglob("*.ts"))
+        if os.path.abspath(path) not in known and _generated_by_us(path)
+    ]
 
 
 @dataclass
@@ -96,11 +107,23 @@ class TypeScriptPlan:
     settings: Settings
     files: dict[Path, str]
     warnings: tuple[Diagnostic, ...] = ()
+    #: the spec's files
+    inputs: tuple[Path, ...] = ()
+    #: set when the last run had the same inputs and its files are intact: nothing to render or write
+    up_to_date: TypeScriptReport | None = None
 
 
-def plan_typescript(settings: Settings) -> TypeScriptPlan:
-    """Render the TypeScript output and check that it can be written; write nothing."""
+def plan_typescript(settings: Settings, *, force: bool = False) -> TypeScriptPlan:
+    """Render the TypeScript output and check that it can be written; write nothing.
+
+    Unless ``force``, a run with nothing changed since the last one renders nothing.
+    """
     assert settings.ts_out is not None
+    last = None if force else last_run.unchanged(settings)
+    if last is not None:
+        report = TypeScriptReport(settings.ts_out, unchanged=len(last.files))
+        report.stale = _stale(settings, last.files)
+        return TypeScriptPlan(settings, {}, last.warnings, up_to_date=report)
     files, protocol = _render(settings)
     if settings.ts_out.suffix != ".ts" and settings.ts_out.exists() and not settings.ts_out.is_dir():
         raise SpecError(Diagnostic("the TypeScript output path exists and is not a folder", settings.ts_out))
@@ -114,11 +137,13 @@ def plan_typescript(settings: Settings) -> TypeScriptPlan:
                     path,
                 )
             )
-    return TypeScriptPlan(settings, files, protocol.warnings)
+    return TypeScriptPlan(settings, files, protocol.warnings, protocol.files)
 
 
 def write_typescript(plan: TypeScriptPlan) -> TypeScriptReport:
     """Write what :func:`plan_typescript` rendered; files whose content is unchanged are not touched."""
+    if plan.up_to_date is not None:
+        return plan.up_to_date
     assert plan.settings.ts_out is not None
     report = TypeScriptReport(plan.settings.ts_out)
     for path, text in plan.files.items():
@@ -127,19 +152,27 @@ def write_typescript(plan: TypeScriptPlan) -> TypeScriptReport:
         else:
             report.unchanged += 1
     report.stale = _stale(plan.settings, plan.files)
+    last_run.remember(plan.settings, plan.files, plan.inputs, plan.warnings)
     return report
 
 
-def generate_typescript(settings: Settings) -> TypeScriptReport:
+def generate_typescript(settings: Settings, *, force: bool = False) -> TypeScriptReport:
     """Write the TypeScript output; files whose content is unchanged are not touched."""
-    return write_typescript(plan_typescript(settings))
+    return write_typescript(plan_typescript(settings, force=force))
 
 
-def check_typescript(settings: Settings) -> TypeScriptCheck:
-    """Compare the TypeScript output with what ``generate`` would write; write nothing."""
+def check_typescript(settings: Settings, *, full: bool = False) -> TypeScriptCheck:
+    """Compare the TypeScript output with what ``generate`` would write; write nothing.
+
+    Unless ``full``, a folder unchanged since the last ``generate`` is not rendered.
+    """
     assert settings.ts_out is not None
-    files = render_typescript(settings)
     report = TypeScriptCheck(settings.ts_out)
+    last = None if full else last_run.unchanged(settings)
+    if last is not None:
+        report.stale = _stale(settings, last.files)
+        return report
+    files = render_typescript(settings)
     for path, text in files.items():
         difference = drift(path, text)
         if difference is not None:
