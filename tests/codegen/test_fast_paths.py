@@ -24,8 +24,9 @@ from .helpers import BASE, cli, run_python, write_spec
 MODEL_WRITER = "beeflow_websocket_codegen.python.pydantic_source"
 TS_EMITTER = "beeflow_websocket_codegen.typescript.emitter"
 RENDERING = (MODEL_WRITER, "jinja2", "beeflow_websocket_codegen.python.emitter", TS_EMITTER)
-#: Loaded by no command that answers at once: typer's pydantic conversions, rich (for plain lines).
-START_UP = ("typer._adapters", "rich")
+#: Loaded by no command that answers at once: pydantic (the runtime's validator is not needed to
+#: read a spec), typer's pydantic conversions, rich (for plain lines).
+START_UP = ("pydantic", "typer._adapters", "rich")
 #: Loaded only to read the spec: its parser and the JSON Schema validator.
 SPEC = ("yaml", "jsonschema")
 WATCHED = (*RENDERING, *START_UP, *SPEC, "typer")
