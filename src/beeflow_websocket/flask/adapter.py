@@ -8,7 +8,8 @@ thread and the process event loop (:mod:`.loop`), which runs the core for every 
   in the request thread, which only waits for the socket to end (sockets a ``Feed`` cannot serve,
   such as gevent's, are read by the request thread and handed over in batches);
 - the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
-  without waiting, otherwise by a writer thread of the connection, in order either way.
+  without waiting (the frames of one pass of the loop in one write), otherwise by a writer thread
+  of the connection, in order either way.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
             try:
                 handoff.call(feed.finished())
             finally:
-                handoff.call(connection.shutdown())
+                handoff.call(_shut_down(connection, sender))
                 sender.stop()
         return
     try:
@@ -211,12 +212,19 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
         try:
             handoff.wait()
         finally:
-            handoff.call(connection.shutdown())
+            handoff.call(_shut_down(connection, sender))
             sender.stop()
 
 
 #: The most frames handed to the loop at once (a client that pipelines more waits for the next batch).
 MAX_BATCH = 64
+
+
+async def _shut_down(connection: Connection, sender: Sender) -> None:
+    try:
+        await connection.shutdown()
+    finally:
+        sender.flush()  # what the core sent last goes out before the request thread stops the sender
 
 
 def _take_ready(websocket: SyncWebSocket, frames: list[str | bytes]) -> bool:
