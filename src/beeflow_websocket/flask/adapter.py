@@ -35,9 +35,10 @@ from beeflow_websocket.core.dispatcher import (
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
 from beeflow_websocket.core.options import AppOptions, configure
 
-from ._simple_websocket import feedable, reader_thread, transport
+from ._simple_websocket import feedable, reader_thread, reading_with, transport
 from .feed import Feed
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
+from .incoming import FrameReader
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
 
@@ -62,6 +63,9 @@ PROBLEM_TYPE_BASE_URL_CONFIG_KEY = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
 AUTODISCOVER_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER"
 AUTODISCOVER_MODULES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_MODULES"
 AUTODISCOVER_PACKAGES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES"
+
+#: simple-websocket's ``thread_class``: its reader thread parses the usual client frames itself.
+READER_THREAD = reading_with(FrameReader)
 
 #: Seconds between pings (simple-websocket closes a connection whose pong does not come back in time).
 DEFAULT_PING_INTERVAL = 25.0
@@ -99,7 +103,8 @@ def configure_beeflow_websocket(
     limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
-    ``ping_interval``, keeping any other keys. ``actions`` (an
+    ``ping_interval``, and ``thread_class`` unless it is set (simple-websocket's reader thread then
+    reads the usual frames without wsproto, see :mod:`.incoming`), keeping any other keys. ``actions`` (an
     :class:`~beeflow_websocket.core.action_set.ActionSet` or action classes) limits the app to those
     actions; by default it serves every registered action.
     """
@@ -121,6 +126,7 @@ def configure_beeflow_websocket(
         max_message_size=transport_limit(dispatcher.config.max_message_size),
         ping_interval=ping_interval,
     )
+    server_options.setdefault("thread_class", READER_THREAD)
     app.config["SOCK_SERVER_OPTIONS"] = server_options
     if EXTENSION not in app.extensions:
         app.before_request(check_handshake)
