@@ -84,6 +84,9 @@ class Feed:
 
     def kick(self) -> None:
         """Have the loop run the buffered frames (from any thread)."""
+        if self._scheduled:
+            # The pump clears the flag before its last look at the buffer: it will see this frame.
+            return
         with self._lock:
             if self._scheduled:
                 return
@@ -109,11 +112,13 @@ class Feed:
         # On the loop: one frame at a time; an action that waits resumes the pump when it is done.
         connection, buffer = self._connection, self.buffer
         while True:
-            with self._lock:
-                if not buffer or connection.closed or self.failed is not None:
+            if not buffer or connection.closed or self.failed is not None:
+                with self._lock:
                     self._scheduled = False
-                    break
-                frame = buffer.pop(0)
+                if buffer and not connection.closed and self.failed is None:
+                    self.kick()  # a frame came after the look above: a kick that saw the flag set skipped it
+                break
+            frame = buffer.pop(0)  # only the pump takes frames; the reader thread only appends
             task = asyncio.Task(
                 connection.receive(frame), loop=self._loop, context=self._context.copy(), eager_start=True
             )
