@@ -185,7 +185,7 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
     handoff = Handoff(loop)
     handoff.call(dispatcher.open(connection))
     if feedable(websocket):
-        feed = Feed(websocket, connection, loop)
+        feed = Feed(websocket, connection, loop, sender)
         try:
             feed.run(RECEIVE_TIMEOUT)
         finally:

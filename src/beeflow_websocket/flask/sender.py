@@ -4,12 +4,12 @@ The core calls ``send`` and ``close`` on the process loop. On a plain socket beh
 :class:`.wire.Wire` (the adapter's handshake hook installs it) a frame is encoded at once and
 written on the loop: the frames a connection sends within one pass of the loop (the answers to a
 batch of pipelined requests, an event and its completion frame) leave together in one
-non-blocking write under the wire's lock, made by a callback that runs right after that pass, or
-at once when :data:`FLUSH_BYTES` are waiting. Whatever the socket does not take, and every frame
-after it until the backlog is gone, is queued for a writer thread of the connection's own (started
-the first time it is needed), which writes whole frames under the same lock. Frames leave in the
-order the core made them either way, and simple-websocket's own writes (pings, pongs, close
-replies) fall between frames, never inside one.
+non-blocking write under the wire's lock, made when the feed's pump stops (or by a callback right
+after the pass, for frames sent elsewhere), or at once when :data:`FLUSH_BYTES` are waiting.
+Whatever the socket does not take, and every frame after it until the backlog is gone, is queued
+for a writer thread of the connection's own (started the first time it is needed), which writes
+whole frames under the same lock. Frames leave in the order the core made them either way, and
+simple-websocket's own writes (pings, pongs, close replies) fall between frames, never inside one.
 
 Writing on the loop saves a thread switch per frame and writing a pass's frames together saves a
 system call per frame, the largest costs of a threaded server (see ``benchmarks/flask_adapter.py``).
@@ -97,6 +97,8 @@ class Sender:
         #: Encoded frames for the flush at the end of the loop's pass (only while nothing is queued).
         self._pending: list[bytes] = []
         self._pending_bytes = 0
+        #: Set while a caller on the loop (the feed's pump) will call :meth:`flush` itself.
+        self.holding = False
         # Each counter has one writer (the loop, the thread), so neither needs a lock.
         self._queued = 0
         self._written = 0
@@ -128,10 +130,9 @@ class Sender:
                 self.flush()
                 if self._gone:
                     raise SocketGoneError("the websocket is closed")
-            elif len(pending) == 1:
-                self._loop.call_soon(self.flush)
-                return
             else:
+                if len(pending) == 1 and not self.holding:
+                    self._loop.call_soon(self.flush)
                 return
         else:
             self._enqueue(frame)
