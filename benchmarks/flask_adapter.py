@@ -10,7 +10,8 @@ server), with the same simple-websocket options (ping interval, message size cap
   from the request thread.
 
 The load client (this process, websockets' asyncio client) holds 50 connections with one request
-in flight each and counts answered requests. The server's own CPU time per request is read from
+in flight each (``--connections``, ``--window``: ``--connections 10 --window 16`` pipelines 16
+requests on each of 10 connections) and counts answered requests. The server's own CPU time per request is read from
 /proc, so the figures stay meaningful if the client (sharing the machine) is the bottleneck. The
 sides alternate, best of ``--rounds``. Cases: one event per request (a 0.3.0 client), and event
 plus completion frame (a ``beeflow.v1`` client; the bare handler then writes a completion too).
@@ -175,7 +176,7 @@ def serve(kind: str, port: int) -> None:
 
 
 async def load(
-    url: str, *, connections: int, seconds: float, warmup: float, completion: bool
+    url: str, *, connections: int, window: int = 1, seconds: float, warmup: float, completion: bool
 ) -> tuple[int, float, float]:
     """Requests answered during the measured window, the window's length and the client's CPU time in it."""
     from websockets.asyncio.client import connect
@@ -190,13 +191,19 @@ async def load(
         nonlocal answered
         text = echo_frame()
         async with connect(url, subprotocols=subprotocols, max_size=None, compression=None) as ws:
-            while time.monotonic() < stop_at:
+            for _ in range(window):
                 await ws.send(text)
+            in_flight = window
+            while in_flight:  # a request answered is the next one sent, until the window closes
                 for _ in range(replies):
                     reply = await ws.recv()
                     assert '"status"' not in str(reply), reply
+                in_flight -= 1
                 if counting:
                     answered += 1
+                if time.monotonic() < stop_at:
+                    await ws.send(text)
+                    in_flight += 1
 
     tasks = [asyncio.create_task(session()) for _ in range(connections)]
     await asyncio.sleep(warmup)
@@ -218,7 +225,14 @@ def measure(url: str, pid: int, args: argparse.Namespace, *, completion: bool) -
     """One run of the load against a running server."""
     before = cpu_seconds(pid)
     answered, window, client_cpu = asyncio.run(
-        load(url, connections=args.connections, seconds=args.seconds, warmup=args.warmup, completion=completion)
+        load(
+            url,
+            connections=args.connections,
+            window=args.window,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            completion=completion,
+        )
     )
     used = cpu_seconds(pid) - before
     return Figures(answered / window, used / max(answered, 1) * 1e6, client_cpu / window)
@@ -254,6 +268,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=0.5, help="seconds of load before each run counts")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--window", type=int, default=1, help="requests in flight per connection")
     parser.add_argument("--rounds", type=int, default=6, help="runs per side and case (the medians count)")
     parser.add_argument("--case", choices=sorted(CASES), action="append", help="run only this case (repeatable)")
     parser.add_argument("--json", action="store_true")
@@ -281,7 +296,7 @@ def main() -> None:
         print(json.dumps({"server": args.server, "target": TARGET, "results": results}, indent=2))
         return
     print(
-        f"Flask adapter on {args.server}: {args.connections} connections, one request in flight each, "
+        f"Flask adapter on {args.server}: {args.connections} connections, {args.window} request(s) in flight each, "
         f"{args.rounds} alternating runs of {args.seconds:g} s per side, medians"
     )
     print()

@@ -4,7 +4,8 @@ Every such access sits in ``flask/_simple_websocket.py``. The adapter puts its
 :class:`~beeflow_websocket.flask.wire.Wire` where simple-websocket takes the request's socket
 (``werkzeug.socket`` or ``gunicorn.socket`` in the WSGI environ) and finds it again as the socket's
 ``sock`` attribute; it waits for the reader ``thread`` to end before it ends the TCP connection; and
-its feed takes frames from ``input_buffer`` when the reader thread sets ``event``. Each test fails
+its feed takes frames from ``input_buffer`` when the reader thread sets ``event``; its reader
+thread parses frames through the wsproto connection ``ws`` it wraps in ``thread_class``. Each test fails
 when a new release moves one of these.
 """
 
@@ -14,12 +15,14 @@ import base64
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from simple_websocket import Server  # type: ignore[import-untyped]
 
 from beeflow_websocket.flask import _simple_websocket as internals
+from beeflow_websocket.flask.incoming import FrameReader
 from beeflow_websocket.flask.wire import Wire, install_wire
 
 
@@ -122,5 +125,33 @@ def test_the_reader_thread_buffers_each_message_and_signals_the_event_in_its_pla
         event.clear()
         internals.wake_receiver(websocket)
         assert signal.calls >= 2
+    finally:
+        websocket.close()
+
+
+def test_the_reader_thread_reads_through_the_connection_thread_class_wraps(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    server_side, client_side = pair
+    environ = _environ("werkzeug.socket", server_side)
+    install_wire(environ)
+    wrapped: list[object] = []
+
+    def wrap(connection: object) -> FrameReader:
+        wrapped.append(connection)
+        return FrameReader(connection)
+
+    websocket = Server(environ, thread_class=internals.reading_with(wrap))
+    try:
+        client_side.recv(4096)  # the handshake's answer
+        assert isinstance(websocket.ws, FrameReader)
+        assert wrapped == [websocket.ws.connection]
+        assert isinstance(websocket.thread, threading.Thread)
+        client_side.sendall(_client_text("one") + _client_text("two"))
+        for _ in range(250):  # at most 5 s
+            if len(internals.input_buffer(websocket)) >= 2:
+                break
+            time.sleep(0.02)
+        assert internals.input_buffer(websocket) == ["one", "two"]
     finally:
         websocket.close()

@@ -2,16 +2,18 @@
 
 flask-sock hands a route a ``simple_websocket.Server``. Its documented API (``send``, ``receive``,
 ``close``, ``subprotocol``) cannot bound the closing handshake, turn Nagle's algorithm off, share one
-lock with simple-websocket's own writes or take frames straight from its reader thread; for those
-the adapter reaches the attributes below. ``tests/flask/test_simple_websocket_internals.py`` fails
-when a release of simple-websocket moves one, and ``pyproject.toml`` bounds the version to the one
-tested. Every function accepts any socket object and answers ``None`` or ``False`` when it is not
-simple-websocket's (gevent's and others'), so the adapter falls back to the documented API.
+lock with simple-websocket's own writes, take frames straight from its reader thread or parse them
+there without wsproto; for those the adapter reaches the attributes below.
+``tests/flask/test_simple_websocket_internals.py`` fails when a release of simple-websocket moves
+one, and ``pyproject.toml`` bounds the version to the one tested. Every function accepts any
+socket object and answers ``None`` or ``False`` when it is not simple-websocket's (gevent's and
+others'), so the adapter falls back to the documented API.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "frame_event",
     "input_buffer",
     "reader_thread",
+    "reading_with",
     "replace_frame_event",
     "transport",
     "wake_receiver",
@@ -81,3 +84,23 @@ def replace_frame_event(websocket: Any, signal: Any) -> None:
 def connected(websocket: Any) -> bool:
     """``False`` once simple-websocket has seen the socket close or sent its close frame."""
     return bool(websocket.connected)
+
+
+def reading_with(wrap: Callable[[Any], Any]) -> Callable[..., threading.Thread]:
+    """A ``thread_class`` option for ``simple_websocket.Server`` whose reader thread reads through ``wrap``.
+
+    simple-websocket starts its reader thread with ``thread_class(target=self._thread)`` right after
+    the handshake; before that thread starts, its wsproto connection (``ws``) is replaced by
+    ``wrap(ws)``, which must answer ``receive_data`` and ``events`` as wsproto does (the thread
+    uses nothing else of it on its own). The thread itself is a plain ``threading.Thread``, looked
+    up when it is made (so a monkey-patched ``threading`` still applies).
+    """
+
+    def thread_class(*, target: Callable[[], None], **options: Any) -> threading.Thread:
+        server = getattr(target, "__self__", None)
+        connection = getattr(server, "ws", None)
+        if connection is not None and getattr(target, "__name__", "") == "_thread":
+            server.ws = wrap(connection)  # type: ignore[union-attr]
+        return threading.Thread(target=target, **options)
+
+    return thread_class

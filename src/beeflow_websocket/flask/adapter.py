@@ -8,7 +8,8 @@ thread and the process event loop (:mod:`.loop`), which runs the core for every 
   in the request thread, which only waits for the socket to end (sockets a ``Feed`` cannot serve,
   such as gevent's, are read by the request thread and handed over in batches);
 - the core's frames are written by :class:`.sender.Sender`: on the loop when the socket takes them
-  without waiting, otherwise by a writer thread of the connection, in order either way.
+  without waiting (the frames of one pass of the loop in one write), otherwise by a writer thread
+  of the connection, in order either way.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from beeflow_websocket.core.dispatcher import (
 from beeflow_websocket.core.handshake import TokenResolver, negotiated
 from beeflow_websocket.core.options import AppOptions, configure
 
-from ._simple_websocket import feedable, reader_thread, transport
+from ._simple_websocket import feedable, reader_thread, reading_with, transport
 from .feed import Feed
 from .handshake import EXTENSION, State, Subprotocols, check_handshake, offered_subprotocols
+from .incoming import FrameReader
 from .loop import Handoff, track
 from .sender import Sender, SyncWebSocket
 
@@ -61,6 +63,9 @@ PROBLEM_TYPE_BASE_URL_CONFIG_KEY = "BEEFLOW_WEBSOCKET_PROBLEM_TYPE_BASE_URL"
 AUTODISCOVER_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER"
 AUTODISCOVER_MODULES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_MODULES"
 AUTODISCOVER_PACKAGES_CONFIG_KEY = "BEEFLOW_WEBSOCKET_AUTODISCOVER_PACKAGES"
+
+#: simple-websocket's ``thread_class``: its reader thread parses the usual client frames itself.
+READER_THREAD = reading_with(FrameReader)
 
 #: Seconds between pings (simple-websocket closes a connection whose pong does not come back in time).
 DEFAULT_PING_INTERVAL = 25.0
@@ -98,7 +103,8 @@ def configure_beeflow_websocket(
     limits and close code) and ``resume`` (sessions of ``beeflow.v2`` clients) are
     :class:`~beeflow_websocket.core.config.ProtocolConfig`'s. Sets
     ``app.config["SOCK_SERVER_OPTIONS"]`` keys ``subprotocols``, ``max_message_size`` and
-    ``ping_interval``, keeping any other keys. ``actions`` (an
+    ``ping_interval``, and ``thread_class`` unless it is set (simple-websocket's reader thread then
+    reads the usual frames without wsproto, see :mod:`.incoming`), keeping any other keys. ``actions`` (an
     :class:`~beeflow_websocket.core.action_set.ActionSet` or action classes) limits the app to those
     actions; by default it serves every registered action.
     """
@@ -120,6 +126,7 @@ def configure_beeflow_websocket(
         max_message_size=transport_limit(dispatcher.config.max_message_size),
         ping_interval=ping_interval,
     )
+    server_options.setdefault("thread_class", READER_THREAD)
     app.config["SOCK_SERVER_OPTIONS"] = server_options
     if EXTENSION not in app.extensions:
         app.before_request(check_handshake)
@@ -178,14 +185,14 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
     handoff = Handoff(loop)
     handoff.call(dispatcher.open(connection))
     if feedable(websocket):
-        feed = Feed(websocket, connection, loop)
+        feed = Feed(websocket, connection, loop, sender)
         try:
             feed.run(RECEIVE_TIMEOUT)
         finally:
             try:
                 handoff.call(feed.finished())
             finally:
-                handoff.call(connection.shutdown())
+                handoff.call(_shut_down(connection, sender))
                 sender.stop()
         return
     try:
@@ -211,12 +218,19 @@ def _serve(dispatcher: Dispatcher, websocket: SyncWebSocket, user_id: UserId | N
         try:
             handoff.wait()
         finally:
-            handoff.call(connection.shutdown())
+            handoff.call(_shut_down(connection, sender))
             sender.stop()
 
 
 #: The most frames handed to the loop at once (a client that pipelines more waits for the next batch).
 MAX_BATCH = 64
+
+
+async def _shut_down(connection: Connection, sender: Sender) -> None:
+    try:
+        await connection.shutdown()
+    finally:
+        sender.flush()  # what the core sent last goes out before the request thread stops the sender
 
 
 def _take_ready(websocket: SyncWebSocket, frames: list[str | bytes]) -> bool:

@@ -25,6 +25,7 @@ from beeflow_websocket.core.connection import Connection
 
 from ._simple_websocket import connected, feedable, frame_event, input_buffer, replace_frame_event
 from .loop import submit
+from .sender import Sender
 
 __all__ = ["Feed", "feedable"]
 
@@ -56,8 +57,11 @@ class _Signal:
 class Feed:
     """Runs one socket's frames on the loop as the reader thread reads them (see the module docstring)."""
 
-    def __init__(self, websocket: Any, connection: Connection, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, websocket: Any, connection: Connection, loop: asyncio.AbstractEventLoop, sender: Sender | None = None
+    ) -> None:
         self.websocket = websocket
+        self._sender = sender  # the pump writes what its frames' answers sent, in one go, when it stops
         self.buffer = input_buffer(websocket)
         self._event = frame_event(websocket)
         self._connection = connection
@@ -84,6 +88,9 @@ class Feed:
 
     def kick(self) -> None:
         """Have the loop run the buffered frames (from any thread)."""
+        if self._scheduled:
+            # The pump clears the flag before its last look at the buffer: it will see this frame.
+            return
         with self._lock:
             if self._scheduled:
                 return
@@ -106,14 +113,28 @@ class Feed:
             raise self.failed
 
     def _pump(self, _: Any = None) -> None:
+        sender = self._sender
+        if sender is None:
+            self._pump_frames()
+            return
+        sender.holding = True
+        try:
+            self._pump_frames()
+        finally:
+            sender.holding = False
+            sender.flush()
+
+    def _pump_frames(self) -> None:
         # On the loop: one frame at a time; an action that waits resumes the pump when it is done.
         connection, buffer = self._connection, self.buffer
         while True:
-            with self._lock:
-                if not buffer or connection.closed or self.failed is not None:
+            if not buffer or connection.closed or self.failed is not None:
+                with self._lock:
                     self._scheduled = False
-                    break
-                frame = buffer.pop(0)
+                if buffer and not connection.closed and self.failed is None:
+                    self.kick()  # a frame came after the look above: a kick that saw the flag set skipped it
+                break
+            frame = buffer.pop(0)  # only the pump takes frames; the reader thread only appends
             task = asyncio.Task(
                 connection.receive(frame), loop=self._loop, context=self._context.copy(), eager_start=True
             )

@@ -1,17 +1,20 @@
 """Writes one connection's frames in order without ever blocking the event loop on a slow client.
 
-The core calls ``send`` and ``close`` on the process loop. A frame goes out right there when the
-socket can take all of it at once: a non-blocking write of the frame under the :class:`.wire.Wire`
-lock. Whatever does not fit, and every frame after it until the backlog is gone, is queued for a
-writer thread of the connection's own (started the first time it is needed), which writes whole
-frames under the same lock. Frames leave in the order the core made them either way, and
+The core calls ``send`` and ``close`` on the process loop. On a plain socket behind a
+:class:`.wire.Wire` (the adapter's handshake hook installs it) a frame is encoded at once and
+written on the loop: the frames a connection sends within one pass of the loop (the answers to a
+batch of pipelined requests, an event and its completion frame) leave together in one
+non-blocking write under the wire's lock, made when the feed's pump stops (or by a callback right
+after the pass, for frames sent elsewhere), or at once when :data:`FLUSH_BYTES` are waiting.
+Whatever the socket does not take, and every frame after it until the backlog is gone, is queued
+for a writer thread of the connection's own (started the first time it is needed), which writes
+whole frames under the same lock. Frames leave in the order the core made them either way, and
 simple-websocket's own writes (pings, pongs, close replies) fall between frames, never inside one.
 
-Writing on the loop saves a thread switch per frame, the largest cost of a threaded server (see
-``benchmarks/flask_adapter.py``). It needs a plain socket in blocking mode behind a
-:class:`.wire.Wire` (the adapter's handshake hook installs it); anything else (TLS sockets,
-gevent, eventlet, other socket objects) always goes through the writer thread, with
-``websocket.send``.
+Writing on the loop saves a thread switch per frame and writing a pass's frames together saves a
+system call per frame, the largest costs of a threaded server (see ``benchmarks/flask_adapter.py``).
+Anything else than a plain socket (TLS sockets, gevent, eventlet, other socket objects) always goes
+through the writer thread, with ``websocket.send``.
 
 How far a connection may fall behind is the core's business (:mod:`beeflow_websocket.core.outgoing`):
 ``send`` only waits while the writer thread holds :data:`HIGH_WATER` frames.
@@ -29,7 +32,7 @@ from typing import NamedTuple, Protocol
 from ._simple_websocket import transport, wake_receiver
 from .wire import Wire, text_frame
 
-__all__ = ["HIGH_WATER", "LOW_WATER", "Sender", "SocketGoneError", "SyncWebSocket"]
+__all__ = ["FLUSH_BYTES", "HIGH_WATER", "LOW_WATER", "Sender", "SocketGoneError", "SyncWebSocket"]
 
 logger = logging.getLogger("beeflow_websocket")
 
@@ -37,6 +40,8 @@ logger = logging.getLogger("beeflow_websocket")
 HIGH_WATER = 256
 #: ``send`` resumes once the writer thread is back under this many queued frames.
 LOW_WATER = 64
+#: Encoded frames waiting for the end of the loop's pass are written at once when they reach this size.
+FLUSH_BYTES = 64 * 1024
 
 
 class SyncWebSocket(Protocol):
@@ -59,7 +64,13 @@ class _Close(NamedTuple):
 
 
 class _Rest(NamedTuple):
-    """The unwritten tail of a frame the loop began to write."""
+    """The unwritten tail of frames the loop began to write (it holds the wire's lock for them)."""
+
+    data: bytes
+
+
+class _Encoded(NamedTuple):
+    """Whole encoded frames the loop could not write (another thread held the wire's lock)."""
 
     data: bytes
 
@@ -82,7 +93,12 @@ class Sender:
         #: The connection's one writer when the handshake hook installed it, else ``None``.
         self._wire = wire if isinstance(wire, Wire) else None
         self._direct = self._wire is not None and self._wire.plain
-        self._queue: SimpleQueue[str | _Close | _Rest | None] = SimpleQueue()
+        self._queue: SimpleQueue[str | _Close | _Rest | _Encoded | None] = SimpleQueue()
+        #: Encoded frames for the flush at the end of the loop's pass (only while nothing is queued).
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        #: Set while a caller on the loop (the feed's pump) will call :meth:`flush` itself.
+        self.holding = False
         # Each counter has one writer (the loop, the thread), so neither needs a lock.
         self._queued = 0
         self._written = 0
@@ -98,22 +114,26 @@ class Sender:
         return self._queued - self._written
 
     async def send(self, frame: str) -> None:
-        """Write ``frame`` now if the socket takes it whole, else queue it. Raises :exc:`SocketGoneError`."""
+        """Write ``frame`` soon, after the frames sent before it. Raises :exc:`SocketGoneError`."""
         if self._gone or self._stopped:
             raise SocketGoneError("the websocket is closed")
         if self._direct and self._queued == self._written:
-            rest = self._write_now(frame)
-            if not rest:
-                return
-            if isinstance(rest, str):
-                self._enqueue(rest)
+            try:
+                data = text_frame(frame)
+            except Exception as error:
+                self._gone = True
+                raise SocketGoneError(f"websocket write failed: {error!r}") from error
+            pending = self._pending
+            pending.append(data)
+            self._pending_bytes += len(data)
+            if self._pending_bytes >= FLUSH_BYTES:
+                self.flush()
+                if self._gone:
+                    raise SocketGoneError("the websocket is closed")
             else:
-                try:
-                    self._enqueue(_Rest(rest))
-                except SocketGoneError:
-                    assert self._wire is not None
-                    self._wire.lock.release()
-                    raise
+                if len(pending) == 1 and not self.holding:
+                    self._loop.call_soon(self.flush)
+                return
         else:
             self._enqueue(frame)
         if self.backlog >= HIGH_WATER:
@@ -122,6 +142,7 @@ class Sender:
     async def close(self, code: int, reason: str) -> None:
         """Close after the frames sent before (on the writer thread: a close may wait for the client)."""
         if not (self._gone or self._stopped):
+            self.flush()
             with contextlib.suppress(SocketGoneError):
                 self._enqueue(_Close(code, reason))
 
@@ -134,25 +155,40 @@ class Sender:
             self._queue.put(_STOP)
             thread.join()
 
-    def _write_now(self, frame: str) -> bytes | str:
-        """Write on the loop without waiting; return what is left for the writer thread.
+    def flush(self) -> None:
+        """On the loop: write the frames sent so far in this pass, in one go (what fits without waiting).
 
-        That is ``frame`` itself when another thread is writing (nothing was written), or the
-        unwritten tail of its bytes, with the wire's lock still held for the writer thread.
+        The rest goes to the writer thread; a socket that fails is gone (the next ``send`` raises).
         """
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        self._pending_bytes = 0
+        if self._gone or self._stopped:
+            return
         wire = self._wire
         assert wire is not None
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
         try:
-            data = text_frame(frame)
             written = wire.try_write(data)
         except Exception as error:
             self._gone = True
-            raise SocketGoneError(f"websocket write failed: {error!r}") from error
-        if written is None:
-            return frame
-        return data[written:]
+            logger.debug("websocket write failed: %r; dropping the frames still queued", error)
+            return
+        try:
+            if written is None:
+                self._enqueue(_Encoded(data))
+            elif written < len(data):
+                try:
+                    self._enqueue(_Rest(data[written:]))
+                except SocketGoneError:
+                    wire.lock.release()
+                    raise
+        except SocketGoneError:
+            self._gone = True
 
-    def _enqueue(self, item: str | _Close | _Rest) -> None:
+    def _enqueue(self, item: str | _Close | _Rest | _Encoded) -> None:
         if self._thread is None:
             with self._starting:
                 if self._stopped:
@@ -193,7 +229,7 @@ class Sender:
             if self._waiter is not None and (self._gone or self.backlog < LOW_WATER):
                 self._wake_waiter()
 
-    def _write(self, item: str | _Close | _Rest) -> None:
+    def _write(self, item: str | _Close | _Rest | _Encoded) -> None:
         """On the writer thread: one whole frame, under the wire's lock."""
         websocket, wire = self._websocket, self._wire
         if isinstance(item, _Rest):
@@ -202,6 +238,10 @@ class Sender:
                 wire.write_locked(item.data)  # the loop took the lock when it began this frame
             finally:
                 wire.lock.release()
+        elif isinstance(item, _Encoded):
+            assert wire is not None
+            with wire.lock:
+                wire.write_locked(item.data)
         elif isinstance(item, str):
             if wire is None:
                 websocket.send(item)
