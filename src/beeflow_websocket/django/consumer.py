@@ -10,7 +10,7 @@ import logging
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID, uuid4
 
-from asgiref.typing import WebSocketReceiveEvent
+from asgiref.typing import WebSocketReceiveEvent, WebSocketSendEvent
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -102,10 +102,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Channels' AsyncConsumer.__call__, with _serve in place of its await_many_dispatch.
         self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_layer = layer  # type: ignore[assignment]  # None without CHANNEL_LAYERS, as in Channels
+        if layer is not None:
+            self.channel_name = await layer.new_channel()
+            self.channel_receive = functools.partial(layer.receive, self.channel_name)  # type: ignore[assignment]
         self.base_send = send
         try:
             await self._serve(receive)
@@ -286,8 +287,9 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
                 room.set_result(None)
 
     async def _send_frame(self, text: str) -> None:
-        # AsyncWebsocketConsumer.send's message, without its two calls per frame.
-        await self.base_send({"type": "websocket.send", "text": text})
+        # What AsyncWebsocketConsumer.send sends, without its two calls per frame.
+        message: WebSocketSendEvent = {"type": "websocket.send", "bytes": None, "text": text}
+        await self.base_send(message)
         writable = self._writable
         if writable is not None and not writable.ready.is_set():
             # The server's buffer for this socket is full: the core queues what comes next and
