@@ -155,6 +155,24 @@ async def test_oversized_frame_gets_a_problem_then_close_1009() -> None:
         await communicator.disconnect()
 
 
+async def test_an_oversized_frame_behind_a_long_action_is_refused_after_the_frames_before_it() -> None:
+    with override_settings(BEEFLOW_WEBSOCKET_MAX_MESSAGE_SIZE=1024):
+        communicator, connected, _ = await open_socket(completion=False)
+        assert connected
+        socket = Socket(communicator, None)
+        await socket.send("sleep", {"seconds": 0.2})
+        await socket.send("echo", {"text": "before", "count": 1})
+        await communicator.send_to(text_data="x" * 2000)
+        frames = [await socket.recv() for _ in range(3)]
+        assert [frame.get("payload", {}).get("text", frame.get("status")) for frame in frames] == [
+            "awake",
+            "before",
+            413,
+        ]
+        assert (await communicator.receive_output())["code"] == 1009
+        await communicator.disconnect()
+
+
 async def test_frames_are_answered_in_arrival_order(sockets: Any) -> None:
     socket = await sockets(completion=False)
     for count in (3, 1, 2):

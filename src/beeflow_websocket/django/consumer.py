@@ -71,11 +71,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     Otherwise the consumer selects ``beeflow.v2`` or ``beeflow.v1`` (or ``access-token``, never the token) and hands
     every frame to the core.
 
-    Each frame goes to the core in a task of its own, started eagerly: an action that never waits
-    finishes before the next message is read, at little more than a call's cost, and one that waits
-    never holds up the channel-layer deliveries of the connection (the core runs actions in arrival
-    order). Once ``max_queued_frames`` frames are unfinished, the consumer stops reading the socket
-    until one finishes.
+    Each frame goes to the core in a task of its own, started eagerly, after the frames before it:
+    an action that never waits finishes before the next message is read, at little more than a
+    call's cost, and one that waits never holds up the channel-layer deliveries of the connection.
+    Once ``max_queued_frames`` frames are unfinished, the consumer stops reading the socket until
+    one finishes.
 
     ``WebSocketConsumer.as_asgi(dispatcher=...)`` serves another dispatcher than the project's.
     """
@@ -91,6 +91,8 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         #: Frames taken from the socket whose action has not finished.
         self._running: set[asyncio.Task[None]] = set()
         self._room: asyncio.Future[None] | None = None
+        #: The latest of them: the next frame goes to the core once it has.
+        self._last: asyncio.Task[None] | None = None
         #: Set once the connection is open; cleared when handing a frame to the core failed.
         self._frame_context: contextvars.Context | None = None
 
@@ -224,12 +226,19 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             return
         text = message.get("text")
         frame = text if text is not None else message.get("bytes") or b""
-        # Eager: the frame is handled right here until its action first waits.
-        task = asyncio.Task(
-            self._receive(connection, frame), loop=asyncio.get_running_loop(), context=context, eager_start=True
+        # Eager: the frame is handled right here until its action first waits. Behind a frame that
+        # is still running it waits for that one, so the core sees frames one after another, in
+        # arrival order (as from one reader), its size limit and close codes included.
+        previous = self._last
+        handing = (
+            self._receive(connection, frame)
+            if previous is None or previous.done()
+            else self._receive_after(previous, connection, frame)
         )
+        task = asyncio.Task(handing, loop=asyncio.get_running_loop(), context=context, eager_start=True)
         if task.done():
             return
+        self._last = task
         running = self._running
         running.add(task)
         task.add_done_callback(self._finished)
@@ -278,8 +287,14 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             logger.exception("websocket %s: handing a frame to the core failed", connection.websocket_id)
             await self._close(_INTERNAL_ERROR, "internal error")
 
+    async def _receive_after(self, previous: asyncio.Task[None], connection: Connection, frame: str | bytes) -> None:
+        await asyncio.wait((previous,))
+        await self._receive(connection, frame)
+
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        if self._last is task:
+            self._last = None
         room = self._room
         if room is not None and len(self._running) < self.max_queued_frames:
             self._room = None
@@ -317,6 +332,7 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         self._frame_context = None
         running = [task for task in self._running if task is not asyncio.current_task()]
         self._running.clear()
+        self._last = None
         for task in running:
             task.cancel()
         if running:
