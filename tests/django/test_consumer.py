@@ -155,6 +155,24 @@ async def test_oversized_frame_gets_a_problem_then_close_1009() -> None:
         await communicator.disconnect()
 
 
+async def test_an_oversized_frame_behind_a_long_action_is_refused_after_the_frames_before_it() -> None:
+    with override_settings(BEEFLOW_WEBSOCKET_MAX_MESSAGE_SIZE=1024):
+        communicator, connected, _ = await open_socket(completion=False)
+        assert connected
+        socket = Socket(communicator, None)
+        await socket.send("sleep", {"seconds": 0.2})
+        await socket.send("echo", {"text": "before", "count": 1})
+        await communicator.send_to(text_data="x" * 2000)
+        frames = [await socket.recv() for _ in range(3)]
+        assert [frame.get("payload", {}).get("text", frame.get("status")) for frame in frames] == [
+            "awake",
+            "before",
+            413,
+        ]
+        assert (await communicator.receive_output())["code"] == 1009
+        await communicator.disconnect()
+
+
 async def test_frames_are_answered_in_arrival_order(sockets: Any) -> None:
     socket = await sockets(completion=False)
     for count in (3, 1, 2):
@@ -162,6 +180,16 @@ async def test_frames_are_answered_in_arrival_order(sockets: Any) -> None:
     frames = [await socket.recv() for _ in range(6)]
     assert [frame["payload"]["text"] for frame in frames] == ["3", "3", "3", "1", "2", "2"]
     assert [frame["seq"] for frame in frames] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_frames_sent_behind_a_long_action_wait_for_it_in_arrival_order(sockets: Any) -> None:
+    socket = await sockets(completion=False)
+    await socket.send("sleep", {"seconds": 0.2})
+    for text in ("a", "b", "c"):
+        await socket.send("echo", {"text": text, "count": 1})
+    frames = [await socket.recv() for _ in range(4)]
+    assert [frame["payload"]["text"] for frame in frames] == ["awake", "a", "b", "c"]
+    assert [frame["seq"] for frame in frames] == [1, 2, 3, 4]
 
 
 async def test_a_long_action_does_not_hold_up_deliveries(sockets: Any) -> None:
@@ -293,6 +321,43 @@ async def test_a_client_leaving_mid_action_stops_it() -> None:
 
 class TinyQueueConsumer(WebSocketConsumer):
     max_queued_frames = 2
+
+
+async def test_a_client_sending_past_max_queued_frames_is_slowed_down_and_loses_nothing() -> None:
+    communicator, connected, _ = await open_socket(token_app(urlpatterns=[path("ws/", TinyQueueConsumer.as_asgi())]))
+    assert connected
+    socket = Socket(communicator, "beeflow.v1")
+    await socket.send("sleep", {"seconds": 0.2})
+    for index in range(6):
+        await socket.send("echo", {"text": str(index), "count": 1})
+    frames = [await socket.recv() for _ in range(14)]  # an event and a completion each
+    assert [frame["payload"]["text"] for frame in frames if "payload" in frame] == ["awake", *map(str, range(6))]
+    await communicator.disconnect()
+
+
+class RelayConsumer(WebSocketConsumer):
+    """A project's consumer with channel-layer handlers of its own."""
+
+    async def relay_text(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=message["text"])
+
+    async def relay_fail(self, message: dict[str, Any]) -> None:
+        raise RuntimeError("the handler failed")
+
+
+async def test_a_subclass_handles_its_own_channel_layer_messages_as_under_channels() -> None:
+    communicator, connected, _ = await open_socket(token_app(urlpatterns=[path("ws/", RelayConsumer.as_asgi())]))
+    assert connected
+    socket = Socket(communicator, "beeflow.v1")
+    [who, _] = await socket.request("whoami")
+    layer = get_channel_layer()
+    assert layer is not None
+    channel = who["payload"]["websocket_id"]
+    await layer.send(channel, {"type": "relay.text", "text": "through the layer"})
+    assert await communicator.receive_from() == "through the layer"
+    await layer.send(channel, {"type": "relay.fail"})
+    with pytest.raises(RuntimeError, match="the handler failed"):  # the consumer ends, as Channels' own would
+        await communicator.receive_output(1)
 
 
 def breaking_socket(app: Any, broken: asyncio.Event) -> Any:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import json
 import logging
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID, uuid4
 
-from asgiref.typing import WebSocketReceiveEvent
+from asgiref.typing import WebSocketReceiveEvent, WebSocketSendEvent
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from beeflow_websocket.core.action_registry import UserId
 from beeflow_websocket.core.connection import Connection
@@ -67,9 +71,11 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     Otherwise the consumer selects ``beeflow.v2`` or ``beeflow.v1`` (or ``access-token``, never the token) and hands
     every frame to the core.
 
-    Frames wait in a bounded queue (``max_queued_frames``) for one pump task that passes them to
-    the core in arrival order, so a long action never holds up the channel-layer deliveries of the
-    connection; a full queue stops reading the socket until the pump catches up.
+    Each frame goes to the core in a task of its own, started eagerly, after the frames before it:
+    an action that never waits finishes before the next message is read, at little more than a
+    call's cost, and one that waits never holds up the channel-layer deliveries of the connection.
+    Once ``max_queued_frames`` frames are unfinished, the consumer stops reading the socket until
+    one finishes.
 
     ``WebSocketConsumer.as_asgi(dispatcher=...)`` serves another dispatcher than the project's.
     """
@@ -80,10 +86,15 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.dispatcher = dispatcher
         self.connection: Connection | None = None
-        self._frames: asyncio.Queue[str | bytes] | None = None
-        self._pump: asyncio.Task[None] | None = None
         self._writable: Writable | None = None
         self._admitted = False
+        #: Frames taken from the socket whose action has not finished.
+        self._running: set[asyncio.Task[None]] = set()
+        self._room: asyncio.Future[None] | None = None
+        #: The latest of them: the next frame goes to the core once it has.
+        self._last: asyncio.Task[None] | None = None
+        #: Set once the connection is open; cleared when handing a frame to the core failed.
+        self._frame_context: contextvars.Context | None = None
 
     def get_user_id(self, user: Any) -> UserId:
         """The id under which ``user`` receives ``user`` events: ``user.id`` (int, str or UUID)."""
@@ -91,18 +102,72 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         return user_id
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Channels' AsyncConsumer.__call__, with _serve in place of its await_many_dispatch.
+        self.scope = scope
+        layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_layer = layer  # type: ignore[assignment]  # None without CHANNEL_LAYERS, as in Channels
+        if layer is not None:
+            self.channel_name = await layer.new_channel()
+            self.channel_receive = functools.partial(layer.receive, self.channel_name)  # type: ignore[assignment]
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            await self._serve(receive)
+        except StopConsumer:
+            pass
         finally:
             await self._teardown()
 
+    async def _serve(self, receive: Any) -> None:
+        """Dispatch the socket's and the channel layer's messages one at a time, as Channels does.
+
+        Channels' ``await_many_dispatch`` starts a task for every message and waits for it with
+        ``asyncio.wait``. Here this task reads the socket itself, and a second task, only when there
+        is a channel layer, reads the layer; a lock keeps their handlers from overlapping.
+        """
+        dispatch = self.dispatch
+        if self.channel_layer is None:
+            while True:
+                await dispatch(await receive())
+        turn = asyncio.Lock()
+        failed: list[Exception] = []
+        serving = asyncio.current_task()
+        assert serving is not None
+        reader = asyncio.create_task(self._read_channel(turn, serving, failed))
+        try:
+            while True:
+                message = await receive()
+                async with turn:
+                    await dispatch(message)
+        except asyncio.CancelledError:
+            if not failed:
+                raise
+            serving.uncancel()
+            raise failed[0] from None
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+
+    async def _read_channel(self, turn: asyncio.Lock, serving: asyncio.Task[Any], failed: list[Exception]) -> None:
+        try:
+            while True:
+                message = await self.channel_receive()
+                async with turn:
+                    await self.dispatch(message)
+        except Exception as error:  # StopConsumer, or a handler that raised: the consumer ends, as under Channels
+            failed.append(error)
+            serving.cancel()
+
     async def dispatch(self, message: Any) -> None:
-        if message["type"] not in _HOT:
+        kind = message["type"]
+        if kind == "websocket.receive":
+            await self.websocket_receive(message)
+            return
+        if kind not in _HOT:
             await super().dispatch(message)
             return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
+            raise ValueError(f"No handler for message type {kind}")
         await handler(message)
 
     async def connect(self) -> None:
@@ -153,15 +218,34 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             await self.accept(handshake.subprotocol)
             await dispatcher.open(connection)
         self._writable = Writable.register(self.base_send)
-        self._frames = asyncio.Queue(self.max_queued_frames)
-        self._pump = asyncio.create_task(self._run_pump(connection, self._frames))
+        self._frame_context = contextvars.copy_context()  # every frame's task runs in this one
 
     async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
-        connection, frames = self.connection, self._frames
-        if connection is None or frames is None or connection.closed:
+        connection, context = self.connection, self._frame_context
+        if connection is None or context is None or connection.closed:
             return
         text = message.get("text")
-        await frames.put(text if text is not None else message.get("bytes") or b"")
+        frame = text if text is not None else message.get("bytes") or b""
+        # Eager: the frame is handled right here until its action first waits. Behind a frame that
+        # is still running it waits for that one, so the core sees frames one after another, in
+        # arrival order (as from one reader), its size limit and close codes included.
+        previous = self._last
+        handing = (
+            self._receive(connection, frame)
+            if previous is None or previous.done()
+            else self._receive_after(previous, connection, frame)
+        )
+        task = asyncio.Task(handing, loop=asyncio.get_running_loop(), context=context, eager_start=True)
+        if task.done():
+            return
+        self._last = task
+        running = self._running
+        running.add(task)
+        task.add_done_callback(self._finished)
+        if len(running) >= self.max_queued_frames and not connection.closed:
+            # Stop reading the socket (and the channel layer) until an action finishes.
+            room = self._room = asyncio.get_running_loop().create_future()
+            await room
 
     async def beeflow_deliver(self, message: dict[str, Any]) -> None:
         """A delivery from the channel layer (see :mod:`beeflow_websocket.django.hub`)."""
@@ -193,22 +277,34 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self._teardown()
 
-    async def _run_pump(self, connection: Connection, frames: asyncio.Queue[str | bytes]) -> None:
-        """Pass queued frames to the core, in order, until the connection closes."""
+    async def _receive(self, connection: Connection, frame: str | bytes) -> None:
         try:
-            while not connection.closed:
-                await connection.receive(await frames.get())
+            await connection.receive(frame)
         except Exception:
-            logger.exception("websocket %s: the frame pump failed", connection.websocket_id)
+            if self._frame_context is None:
+                return
+            self._frame_context = None  # websocket_receive drops frames from now on
+            logger.exception("websocket %s: handing a frame to the core failed", connection.websocket_id)
             await self._close(_INTERNAL_ERROR, "internal error")
-        finally:
-            # A frame may be waiting for room in the queue, holding up every later message of this
-            # consumer (the disconnect too): make room; websocket_receive drops frames from now on.
-            while not frames.empty():
-                frames.get_nowait()
+
+    async def _receive_after(self, previous: asyncio.Task[None], connection: Connection, frame: str | bytes) -> None:
+        await asyncio.wait((previous,))
+        await self._receive(connection, frame)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._last is task:
+            self._last = None
+        room = self._room
+        if room is not None and len(self._running) < self.max_queued_frames:
+            self._room = None
+            if not room.done():
+                room.set_result(None)
 
     async def _send_frame(self, text: str) -> None:
-        await self.send(text_data=text)
+        # What AsyncWebsocketConsumer.send sends (no "bytes" key: Channels' test client refuses
+        # one set to None), without its two calls per frame.
+        await self.base_send(cast(WebSocketSendEvent, {"type": "websocket.send", "text": text}))
         writable = self._writable
         if writable is not None and not writable.ready.is_set():
             # The server's buffer for this socket is full: the core queues what comes next and
@@ -232,13 +328,19 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         return None
 
     async def _teardown(self) -> None:
-        """Stop the pump and forget the connection; safe to call more than once."""
-        pump, self._pump = self._pump, None
-        if pump is not None and pump is not asyncio.current_task():
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+        """Cancel the running actions and forget the connection; safe to call more than once."""
+        self._frame_context = None
+        running = [task for task in self._running if task is not asyncio.current_task()]
+        self._running.clear()
+        self._last = None
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        room, self._room = self._room, None
+        if room is not None and not room.done():
+            room.set_result(None)
         connection, self.connection = self.connection, None
-        self._frames = None
         if self._admitted and self.dispatcher is not None:
             self._admitted = False
             self.dispatcher.release()
