@@ -360,6 +360,27 @@ async def test_a_subclass_handles_its_own_channel_layer_messages_as_under_channe
         await communicator.receive_output(1)
 
 
+class CountingConsumer(WebSocketConsumer):
+    """0.3.0 code may override ``send`` to log or count what goes out."""
+
+    sent: list[str] = []
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        if text_data is not None:
+            CountingConsumer.sent.append(text_data)
+        await super().send(text_data, bytes_data, close)
+
+
+async def test_a_subclass_that_overrides_send_sees_every_frame() -> None:
+    CountingConsumer.sent = []
+    communicator, connected, _ = await open_socket(token_app(urlpatterns=[path("ws/", CountingConsumer.as_asgi())]))
+    assert connected
+    socket = Socket(communicator, "beeflow.v1")
+    frames = await socket.request("echo", {"text": "counted", "count": 1})
+    assert [json.loads(text) for text in CountingConsumer.sent] == frames
+    await communicator.disconnect()
+
+
 def breaking_socket(app: Any, broken: asyncio.Event) -> Any:
     """``app`` behind a socket whose sends suspend, and fail once ``broken`` is set (a client gone)."""
 

@@ -188,7 +188,8 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
             return
         self._admitted = True
         connection = dispatcher.connection(
-            send=self._send_frame,
+            # A subclass that overrides send() (to log or count frames, as 0.3.0 code may) sees every frame.
+            send=self._send_frame if type(self).send is AsyncWebsocketConsumer.send else self._send_frame_through_send,
             close=self._close,
             user_id=self.get_user_id(user),
             # As in 0.3.0 the websocket id is the consumer's channel name, so code that sends to it
@@ -305,6 +306,13 @@ class WebSocketConsumer(AsyncWebsocketConsumer):
         # What AsyncWebsocketConsumer.send sends (no "bytes" key: Channels' test client refuses
         # one set to None), without its two calls per frame.
         await self.base_send(cast(WebSocketSendEvent, {"type": "websocket.send", "text": text}))
+        await self._drained()
+
+    async def _send_frame_through_send(self, text: str) -> None:
+        await self.send(text_data=text)
+        await self._drained()
+
+    async def _drained(self) -> None:
         writable = self._writable
         if writable is not None and not writable.ready.is_set():
             # The server's buffer for this socket is full: the core queues what comes next and
