@@ -28,6 +28,7 @@ from .action_registry import ConnectionContext, UserId
 from .frames import (
     FrameRejected,
     FrameValidationFailed,
+    _event_names,
     completion_frame,
     decoded_req_id,
     emitted_members,
@@ -431,7 +432,10 @@ class Connection:
         once, however many of the event's addresses include it; the hub serves everyone else. A
         ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        name_json = event_name_json(type(event))
+        cls = type(event)
+        name_json = _event_names.get(cls)
+        if name_json is None:
+            name_json = event_name_json(cls)
         if name_json:
             tail = f'"event":{name_json},{event.frame_body()}'
             explicit = event.req_id

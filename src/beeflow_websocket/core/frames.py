@@ -131,7 +131,8 @@ class ActionDecoder:
         no frame ends the connection.
         """
         try:
-            validate_json = self._current()
+            # The registry's version checked here: a call less per frame when it has not changed.
+            validate_json = self._validate_json if self.registry.version == self._version else self._current()
             if validate_json is not None:
                 try:
                     message: _Frame = validate_json(frame)  # no cast(): a call per frame
@@ -301,8 +302,8 @@ def emitted_members(event: Any, envelope: Any) -> tuple[str, str, str, str | Non
             if text.startswith(_NO_REQ_ID):
                 return text[len(_NO_REQ_ID) :], values["recipient"], values["recipient_id"], None
             if text.startswith(_SEQ_AFTER_REQ_ID, _REQ_ID_END):
-                req_id = text[_REQ_ID_START:_REQ_ID_END]
-                return text[_TAIL_AFTER_REQ_ID:], values["recipient"], values["recipient_id"], req_id
+                written = text[_REQ_ID_START:_REQ_ID_END]
+                return text[_TAIL_AFTER_REQ_ID:], values["recipient"], values["recipient_id"], written
     elif not isinstance(envelope, WebSocketEventPayload):
         raise TypeError(f"{type(event).__qualname__}.emit() must return a WebSocketEventPayload, got {envelope!r}")
     # A subclass may write its members its own way; msg_id or seq set: leave them out.
