@@ -14,9 +14,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, cast
+from uuid import UUID
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
-from pydantic_core import ErrorDetails, from_json
+from pydantic_core import ErrorDetails, SchemaSerializer, from_json
 
 from .action_registry import ActionRegistryMeta
 from .payloads import UUID_PATTERN, WebSocketActionPayload, WebSocketEventPayload
@@ -290,35 +291,52 @@ def emitted_members(event: Any, envelope: Any) -> tuple[str, str, str, str | Non
     event's ``emit()`` returned (raises ``TypeError`` for anything but a ``WebSocketEventPayload``)."""
     if type(envelope) is WebSocketEventPayload:
         values = envelope.__dict__
-        if values["msg_id"] is None and values["seq"] is None:
-            # pydantic-core writes the same JSON as json.dumps(model_dump(mode="json")) in a third of
-            # the time; only exponents of small floats are spelt shorter (1e-7, not 1e-07), as in
-            # typed events. The whole envelope is cheaper to write than a selection of its members
-            # (an include filter costs twice the writing): without msg_id and seq, as emit() leaves
-            # them, it starts with {"msg_id":null,"req_id":null,"seq":null, or
-            # {"msg_id":null,"req_id":"<36>","seq":null, (unless model_construct put in values of
-            # other types: then the general way below).
-            text = _write_envelope(envelope).decode()
-            if text.startswith(_NO_REQ_ID):
-                return text[len(_NO_REQ_ID) :], values["recipient"], values["recipient_id"], None
-            if text.startswith(_SEQ_AFTER_REQ_ID, _REQ_ID_END):
-                written = text[_REQ_ID_START:_REQ_ID_END]
-                return text[_TAIL_AFTER_REQ_ID:], values["recipient"], values["recipient_id"], written
+        req_id = values["req_id"]
+        name, recipient, recipient_id = values["event"], values["recipient"], values["recipient_id"]
+        if (
+            values["msg_id"] is None
+            and values["seq"] is None
+            and (req_id is None or type(req_id) is UUID)
+            and type(name) is str
+            and type(recipient) is str
+            and type(recipient_id) is str
+        ):
+            # The members written one by one by the serialisers of the envelope's own fields (the
+            # same bytes as writing the whole envelope, in half the time): the names and ids come
+            # back frame after frame, so their JSON is kept; only the payload is written each time.
+            tail = (
+                f'"event":{_quoted(name)},"recipient":{_quoted(recipient)},"recipient_id":{_quoted(recipient_id)},'
+                f'"payload":{_write_payload(values["payload"]).decode()}}}'
+            )
+            return tail, recipient, recipient_id, None if req_id is None else _write_uuid(req_id).decode()[1:-1]
     elif not isinstance(envelope, WebSocketEventPayload):
         raise TypeError(f"{type(event).__qualname__}.emit() must return a WebSocketEventPayload, got {envelope!r}")
-    # A subclass may write its members its own way; msg_id or seq set: leave them out.
+    # A subclass may write its members its own way; msg_id or seq set: leave them out. Values
+    # model_construct put in unchecked go this way too.
     tail = envelope.__pydantic_serializer__.to_json(envelope, include=_EMITTED_MEMBERS).decode()[1:]
-    req_id = None if envelope.req_id is None else str(envelope.req_id)
-    return tail, envelope.recipient, envelope.recipient_id, req_id
+    written = None if envelope.req_id is None else str(envelope.req_id)
+    return tail, envelope.recipient, envelope.recipient_id, written
 
 
-_write_envelope = WebSocketEventPayload.__pydantic_serializer__.to_json
-_BEFORE_REQ_ID = '{"msg_id":null,"req_id":'
-_NO_REQ_ID = _BEFORE_REQ_ID + 'null,"seq":null,'
-_REQ_ID_START = len(_BEFORE_REQ_ID) + 1  # after the opening quote
-_REQ_ID_END = _REQ_ID_START + 36
-_SEQ_AFTER_REQ_ID = '","seq":null,'
-_TAIL_AFTER_REQ_ID = _REQ_ID_END + len(_SEQ_AFTER_REQ_ID)
+def _field_serializer(name: str) -> SchemaSerializer:
+    """The serialiser :class:`WebSocketEventPayload` writes field ``name`` with."""
+    annotation: Any = WebSocketEventPayload.model_fields[name].annotation
+    return TypeAdapter(annotation).serializer
+
+
+_write_payload = _field_serializer("payload").to_json
+_write_text = _field_serializer("event").to_json
+_write_uuid = TypeAdapter(UUID).serializer.to_json
+_quoted_texts: dict[str, str] = {}
+
+
+def _quoted(text: str) -> str:
+    quoted = _quoted_texts.get(text)
+    if quoted is None:
+        if len(_quoted_texts) >= 4096:
+            _quoted_texts.clear()
+        quoted = _quoted_texts[text] = _write_text(text).decode()
+    return quoted
 
 
 def event_frame(msg_id: str, req_id: str | None, seq: int, tail: str) -> str:
