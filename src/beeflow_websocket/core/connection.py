@@ -28,12 +28,12 @@ from .action_registry import ConnectionContext, UserId
 from .frames import (
     FrameRejected,
     FrameValidationFailed,
-    _event_names,
     completion_frame,
     decoded_req_id,
     emitted_members,
     event_frame,
     event_name_json,
+    known_event_names,
     problem_frame,
 )
 from .handshake import ResumeRequest
@@ -432,8 +432,9 @@ class Connection:
         once, however many of the event's addresses include it; the hub serves everyone else. A
         ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
+        # encode_event() and the 0.3.0 path of routed(), without their calls: this runs per event.
         cls = type(event)
-        name_json = _event_names.get(cls)
+        name_json = known_event_names.get(cls)
         if name_json is None:
             name_json = event_name_json(cls)
         if name_json:

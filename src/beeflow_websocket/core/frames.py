@@ -43,6 +43,7 @@ __all__ = [
     "event_name_json",
     "is_emit_style",
     "json_pointer",
+    "known_event_names",
     "problem_frame",
     "session_frame",
 ]
@@ -227,8 +228,9 @@ def encode_event(event: Any) -> str:
     return f'"event":{name_json},{event.frame_body()}'
 
 
-#: Event classes already seen by :func:`event_name_json`, with the answer (the registries hold them anyway).
-_event_names: dict[type, str] = {}
+#: Event classes already seen by :func:`event_name_json`, with its answer (the registries hold them
+#: anyway); the connection reads it before calling.
+known_event_names: dict[type, str] = {}
 
 
 def event_name_json(cls: type) -> str:
@@ -238,7 +240,7 @@ def event_name_json(cls: type) -> str:
     Asking the class each time would cost as much as encoding: a missing attribute on a pydantic
     model class goes through its metaclass's ``__getattr__``.
     """
-    answer = _event_names.get(cls)
+    answer = known_event_names.get(cls)
     if answer is None:
         if hasattr(cls, "__beeflow_event_json__"):
             answer = cls.__beeflow_event_json__
@@ -249,7 +251,7 @@ def event_name_json(cls: type) -> str:
                 f"handlers must yield registered events (WebSocketEvent subclasses with name=, or 0.3.0 "
                 f"event classes with an async emit()), got an instance of {cls!r}"
             )
-        _event_names[cls] = answer
+        known_event_names[cls] = answer
     return answer
 
 
