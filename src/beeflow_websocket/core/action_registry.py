@@ -99,6 +99,23 @@ class ActionContext:
         return self._member
 
 
+class ConnectionContext(ActionContext):
+    """The :class:`ActionContext` a connection makes for each action frame, built from positional
+    arguments (keyword arguments double the cost of the call, paid once per frame)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, websocket_id: str, user_id: UserId | None, req_id: str, msg_id: str, action: str, member: _Member
+    ) -> None:
+        self.websocket_id = websocket_id
+        self.user_id = user_id
+        self.req_id = req_id
+        self.msg_id = msg_id
+        self.action = action
+        self._member = member
+
+
 class ActionPluginProtocol(Protocol):
     """What an action class provides (0.3.0's name): ``execute(message, context)`` yielding events."""
 

@@ -24,16 +24,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .action_registry import ActionContext, UserId
+from .action_registry import ConnectionContext, UserId
 from .frames import (
     FrameRejected,
     FrameValidationFailed,
     completion_frame,
     decoded_req_id,
-    encode_emitted,
-    encode_event,
+    emitted_members,
     event_frame,
-    is_emit_style,
+    event_name_json,
+    known_event_names,
     problem_frame,
 )
 from .handshake import ResumeRequest
@@ -391,14 +391,7 @@ class Connection:
         session = self._session
         if session is not None and req_id is not None:
             session.started(req_id)
-        context = ActionContext(
-            self.websocket_id,
-            self.user_id,
-            req_id=req_id,
-            msg_id=message.msg_id,
-            action=name,
-            member=self,
-        )
+        context = ConnectionContext(self.websocket_id, self.user_id, req_id, message.msg_id, name, self)
         argument = message if action.payload_model is None else message.payload
         delivered = 0
         try:
@@ -439,16 +432,19 @@ class Connection:
         once, however many of the event's addresses include it; the hub serves everyone else. A
         ``req_id`` the handler set on the event replaces the action's on this connection's copy.
         """
-        if is_emit_style(event):
-            emitted = await encode_emitted(event)
-            tail, req_id = emitted.tail, emitted.req_id
-            recipient, recipient_id = emitted.recipient, emitted.recipient_id
-        else:
-            tail = encode_event(event)
+        # encode_event() and the 0.3.0 path of routed(), without their calls: this runs per event.
+        cls = type(event)
+        name_json = known_event_names.get(cls)
+        if name_json is None:
+            name_json = event_name_json(cls)
+        if name_json:
+            tail = f'"event":{name_json},{event.frame_body()}'
             explicit = event.req_id
             if explicit is not None:
                 req_id = str(explicit)
             recipient, recipient_id = event.recipient, event.recipient_id
+        else:
+            tail, recipient, recipient_id, req_id = emitted_members(event, await event.emit())
         if recipient_id == self.websocket_id and recipient == "websocket" and websocket_route_is_builtin():
             # The usual answer, to this connection alone: what _route would do, without its lookups.
             await self._send_own(tail, req_id)
