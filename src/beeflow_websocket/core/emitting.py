@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from .frames import EmitStyleEvent, encode_emitted, encode_event
+from .frames import emitted_members, encode_event, event_name_json
 from .payloads import WebSocketEventPayload
 from .recipient_registry import Address, resolve_addresses
 
@@ -27,12 +27,10 @@ async def addresses_of(recipient: str, recipient_id: object) -> list[Address]:
 
 async def routed(event: Any) -> tuple[str, list[Address]]:
     """The frame tail of ``event`` (a ``WebSocketEvent`` or a 0.3.0 ``emit()`` event) and its addresses."""
-    try:
-        tail = encode_event(event)
-    except EmitStyleEvent:
-        emitted = await encode_emitted(event)
-        return emitted.tail, await addresses_of(emitted.recipient, emitted.recipient_id)
-    return tail, await addresses_of(event.recipient, event.recipient_id)
+    if event_name_json(type(event)):
+        return encode_event(event), await addresses_of(event.recipient, event.recipient_id)
+    tail, recipient, recipient_id, _ = emitted_members(event, await event.emit())
+    return tail, await addresses_of(recipient, recipient_id)
 
 
 async def event_envelope(event: Any) -> WebSocketEventPayload:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Union, cast
+from typing import Annotated, Any, ClassVar, Literal, Union, cast
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter, ValidationError, create_model
@@ -33,7 +33,6 @@ from .registry import Registry
 
 __all__ = [
     "ActionDecoder",
-    "EmitStyleEvent",
     "FrameRejected",
     "FrameValidationFailed",
     "completion_frame",
@@ -41,7 +40,6 @@ __all__ = [
     "emitted_members",
     "event_frame",
     "event_name_json",
-    "is_emit_style",
     "json_pointer",
     "known_event_names",
     "problem_frame",
@@ -224,7 +222,7 @@ def encode_event(event: Any) -> str:
     """
     name_json = event_name_json(type(event))
     if not name_json:
-        raise EmitStyleEvent(event)
+        raise TypeError(f"{event!r} is a 0.3.0 event: encode what its emit() returns (emitted_members)")
     return f'"event":{name_json},{event.frame_body()}'
 
 
@@ -255,37 +253,7 @@ def event_name_json(cls: type) -> str:
     return answer
 
 
-def is_emit_style(event: Any) -> bool:
-    """Whether ``event`` is a 0.3.0 event, delivered through ``emit()`` (:func:`encode_emitted`)."""
-    try:
-        return event_name_json(type(event)) == ""
-    except TypeError:
-        return False
-
-
-class EmitStyleEvent(TypeError):  # noqa: N818 - a signal to take the 0.3.0 path
-    """:func:`encode_event` met a 0.3.0 event (``emit()``): deliver it with :func:`encode_emitted`."""
-
-    def __init__(self, event: Any) -> None:
-        super().__init__(f"{event!r} is a 0.3.0 event: await its emit()")
-        self.event = event
-
-
-class Emitted(NamedTuple):
-    """A 0.3.0 event after ``await event.emit()``: its frame tail and where it goes."""
-
-    tail: str
-    recipient: str
-    recipient_id: str
-    req_id: str | None
-
-
 _EMITTED_MEMBERS = {"event": True, "recipient": True, "recipient_id": True, "payload": True}
-
-
-async def encode_emitted(event: Any) -> Emitted:
-    """Await a 0.3.0 event's ``emit()`` and encode the envelope it returns, as :func:`encode_event` does."""
-    return Emitted(*emitted_members(event, await event.emit()))
 
 
 def emitted_members(event: Any, envelope: Any) -> tuple[str, str, str, str | None]:

@@ -180,12 +180,10 @@ class Sender:
             if written is None:
                 self._enqueue(_Encoded(data))
             elif written < len(data):
-                try:
-                    self._enqueue(_Rest(data[written:]))
-                except SocketGoneError:
-                    wire.lock.release()
-                    raise
+                self._enqueue(_Rest(data[written:]))
         except SocketGoneError:
+            if written is not None:
+                wire.lock.release()  # try_write kept it for the writer thread, which will not come
             self._gone = True
 
     def _enqueue(self, item: str | _Close | _Rest | _Encoded) -> None:
